@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+// The invocation benchmark: the echo executable invoked from the TypeScript
+// API (one in flight, and many in flight) for several payload sizes, the
+// local HTTP endpoint, and beside them in the same run the C floor: a C host
+// doing the same round trip over the same transport. Also the runtime's idle
+// RSS and what a worker costs in RSS. Prints a table and JSON lines; it
+// asserts nothing (the targets are in the README, the figures are measured).
+//
+//   node bench/invoke.js [--quick] [--json FILE]
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const http = require('node:http');
+const { execFileSync } = require('node:child_process');
+const { Runtime } = require('../dist/index.js');
+const { exampleGroupJson } = require('../dist/examples/example-group.js');
+const { parseGroup } = require('../dist/config/load-group.js');
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const root = path.resolve(__dirname, '..');
+const SIZES = [0, 64, 4096, 65536, 1048576];
+const results = [];
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function summarize(name, bytes, samplesUs, seconds) {
+  const sorted = Float64Array.from(samplesUs).sort();
+  const row = {
+    case: name,
+    bytes,
+    n: sorted.length,
+    p50_us: +percentile(sorted, 50).toFixed(2),
+    p99_us: +percentile(sorted, 99).toFixed(2),
+    p999_us: +percentile(sorted, 99.9).toFixed(2),
+    ops_per_s: Math.round(sorted.length / seconds),
+  };
+  results.push(row);
+  return row;
+}
+
+function iterationsFor(bytes, base) {
+  const n = bytes >= 1048576 ? base / 100 : bytes >= 65536 ? base / 10 : base;
+  return Math.max(200, Math.floor(quick ? n / 10 : n));
+}
+
+/** A group with the echo example only: one worker, so many-in-flight pipelines into its ring. */
+function benchGroup() {
+  const json = exampleGroupJson();
+  const echoArn = 'arn:aws:lambda:us-east-1:123456789012:function:echo:1';
+  json.FunctionDefinitionVersion.Functions = json.FunctionDefinitionVersion.Functions.filter((f) => f.FunctionArn === echoArn);
+  json.SubscriptionDefinitionVersion = { Subscriptions: [] };
+  json.Nanolambda.Aliases = {};
+  json.Nanolambda.MaxInstances = { [echoArn]: 1 };
+  json.Nanolambda.Http = false;
+  json.Nanolambda.LogDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-'));
+  return parseGroup(json, '<bench>', path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples'));
+}
+
+async function oneInFlight(runtime, bytes) {
+  const payload = Buffer.alloc(bytes, 0x61);
+  const n = iterationsFor(bytes, 200000);
+  for (let i = 0; i < Math.min(n, 5000); i++) await runtime.invoke('echo', payload); // warm
+  const samples = new Float64Array(n);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const r = await runtime.invoke('echo', payload);
+    samples[i] = (performance.now() - t0) * 1000;
+    if (r.payload.length !== bytes) throw new Error(`echo returned ${r.payload.length} bytes for ${bytes}`);
+  }
+  return summarize('ts-api-1-in-flight', bytes, samples, (performance.now() - start) / 1000);
+}
+
+async function manyInFlight(runtime, bytes, window) {
+  const payload = Buffer.alloc(bytes, 0x62);
+  const n = iterationsFor(bytes, 500000);
+  const samples = new Float64Array(n);
+  let next = 0;
+  const start = performance.now();
+  async function lane() {
+    while (next < n) {
+      const i = next++;
+      const t0 = performance.now();
+      await runtime.invoke('echo', payload);
+      samples[i] = (performance.now() - t0) * 1000;
+    }
+  }
+  await Promise.all(Array.from({ length: window }, lane));
+  return summarize(`ts-api-${window}-in-flight`, bytes, samples, (performance.now() - start) / 1000);
+}
+
+async function overHttp(port, bytes) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const payload = Buffer.alloc(bytes, 0x63);
+  const n = iterationsFor(bytes, 20000);
+  const once = () =>
+    new Promise((resolve, reject) => {
+      const req = http.request(
+        { host: '127.0.0.1', port, method: 'POST', path: '/2015-03-31/functions/echo/invocations', agent },
+        (res) => {
+          res.on('data', () => undefined);
+          res.on('end', resolve);
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+  for (let i = 0; i < 500; i++) await once();
+  const samples = new Float64Array(n);
+  const start = performance.now();
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await once();
+    samples[i] = (performance.now() - t0) * 1000;
+  }
+  agent.destroy();
+  return summarize('http-keepalive-1-in-flight', bytes, samples, (performance.now() - start) / 1000);
+}
+
+function cFloor() {
+  const floor = path.join(root, 'build-csdk', 'bench-floor', 'pingpong');
+  const candidates = [floor, path.join(root, 'sdk', 'libexec', 'nanolambda', 'bench', 'pingpong')];
+  const exe = candidates.find((p) => fs.existsSync(p));
+  if (!exe) {
+    console.log('# C floor: pingpong binary not built (npm run build:csdk builds it); skipped');
+    return;
+  }
+  const out = execFileSync(exe, [path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples', 'echo'), ...(quick ? ['--quick'] : [])], {
+    env: { ...process.env, LD_LIBRARY_PATH: path.join(root, 'sdk', 'lib') },
+    encoding: 'utf8',
+  });
+  for (const line of out.split('\n')) {
+    if (line.startsWith('{')) results.push(JSON.parse(line));
+  }
+}
+
+function rssKb(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name) => Number((status.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm')) || [])[1] || 0);
+  return { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile'), shmem: field('RssShmem') };
+}
+
+async function memory(runtime) {
+  global.gc?.();
+  const idle = rssKb(process.pid);
+  results.push({ case: 'runtime-idle-rss', rss_kb: idle.rss, anon_kb: idle.anon, file_kb: idle.file });
+  await runtime.invoke('echo', Buffer.alloc(64));
+  const pool = runtime.poolFor(runtime.registry.resolve('echo').fn);
+  const worker = pool.workers[0];
+  for (let i = 0; i < 10000; i++) await runtime.invoke('echo', Buffer.alloc(64));
+  const w = rssKb(worker.pid);
+  // The bare executable: the same echo binary, not started by nanolambda
+  // (gg_runtime_start returns at once), held idle by a debugger-free trick:
+  // a C program that only links the SDK and pauses.
+  const bare = path.join(root, 'build-csdk', 'bench-floor', 'bare_idle');
+  let bareRss;
+  if (fs.existsSync(bare)) {
+    const { spawn } = require('node:child_process');
+    const child = spawn(bare, [], { env: { LD_LIBRARY_PATH: path.join(root, 'sdk', 'lib') }, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 300));
+    bareRss = rssKb(child.pid);
+    child.kill('SIGKILL');
+  }
+  results.push({
+    case: 'worker-rss-after-64B-invokes',
+    rss_kb: w.rss,
+    anon_kb: w.anon,
+    file_kb: w.file,
+    shmem_kb: w.shmem,
+    bare_executable_rss_kb: bareRss?.rss,
+    worker_cost_kb: bareRss ? w.rss - bareRss.rss : undefined,
+  });
+}
+
+async function main() {
+  cFloor();
+  const runtime = await Runtime.start({ group: benchGroup(), http: { host: '127.0.0.1', port: 0 } });
+  try {
+    await memory(runtime);
+    for (const bytes of SIZES) await oneInFlight(runtime, bytes);
+    for (const bytes of SIZES) await manyInFlight(runtime, bytes, 256);
+    for (const bytes of [64, 65536]) await overHttp(runtime.httpAddress.port, bytes);
+  } finally {
+    await runtime.stop();
+  }
+  console.log('\ncase                          bytes        n    p50 µs    p99 µs  p99.9 µs      ops/s');
+  for (const r of results) {
+    if (r.p50_us === undefined) continue;
+    console.log(
+      `${r.case.padEnd(28)} ${String(r.bytes).padStart(7)} ${String(r.n).padStart(8)} ${String(r.p50_us).padStart(9)} ${String(r.p99_us).padStart(9)} ${String(r.p999_us).padStart(9)} ${String(r.ops_per_s).padStart(10)}`,
+    );
+  }
+  for (const r of results) if (r.p50_us === undefined) console.log(JSON.stringify(r));
+  console.log('');
+  for (const r of results) console.log(JSON.stringify(r));
+  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), host: os.cpus()[0]?.model, results }, null, 2));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,283 @@
+// nanolambda.cc - Node-API glue over native/wire: the NativeBinding surface
+// declared in src/native/binding.ts. No policy lives here (scheduling,
+// timeouts and retries are TypeScript); this file checks arguments, maps
+// the region, moves bytes and learns the host spin budget.
+#include <napi.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "nlw_channel.h"
+
+namespace {
+
+// Host spin budget bounds: below 0.5 us spinning costs more than it saves;
+// above 30 us a doorbell through the event loop is cheaper than the CPU.
+const uint64_t kSpinMinNs = 500;
+const uint64_t kSpinMaxNs = 30000;
+// Peeks between clock reads while spinning (a clock read costs ~20 ns).
+const int kSpinPeeksPerClock = 16;
+// A worker can make arm() report "arrived" with pads only; bound the retries.
+const int kMaxArmRetries = 64;
+
+// Brands our externals so a foreign object is never taken for a channel.
+const napi_type_tag kChannelTag = {0x6e616e6f6c616d62ull, 0x64616368616e6e6cull};
+
+struct Channel {
+  nlw_channel ch;
+  bool open;
+  nlw_spin_budget spin;
+  uint32_t last_submit_id;  // the newest submit, for learning the budget
+  uint64_t last_submit_ns;
+};
+
+struct AddonData {
+  Napi::Reference<Napi::Buffer<uint8_t>> empty;  // shared for empty payloads
+};
+
+Napi::Value Throw(Napi::Error err, const char* code) {
+  err.Set("code", Napi::String::New(err.Env(), code));
+  err.ThrowAsJavaScriptException();
+  return err.Env().Undefined();
+}
+Napi::Value TypeErr(Napi::Env env, const std::string& msg) {
+  return Throw(Napi::TypeError::New(env, msg), "ERR_INVALID_ARG_TYPE");
+}
+Napi::Value RangeErr(Napi::Env env, const std::string& msg) {
+  return Throw(Napi::RangeError::New(env, msg), "ERR_OUT_OF_RANGE");
+}
+Napi::Value SystemErr(Napi::Env env, const std::string& what, int err) {
+  return Throw(Napi::Error::New(env, what + ": " + strerror(err)), "ERR_NLW_SYSTEM");
+}
+Napi::Value CorruptErr(Napi::Env env, const char* ring) {
+  return Throw(Napi::Error::New(env, std::string("the worker wrote an impossible record or position in the ") +
+                                         ring + " ring; stop this worker"),
+               "ERR_NLW_CORRUPT");
+}
+
+// The channel behind info[0], or nullptr after throwing.
+Channel* ChannelArg(const Napi::CallbackInfo& info) {
+  Napi::Value v = info[0];
+  if (!v.IsExternal() || !v.As<Napi::External<Channel>>().CheckTypeTag(&kChannelTag)) {
+    TypeErr(info.Env(), "handle must be a channel handle returned by channelOpen");
+    return nullptr;
+  }
+  Channel* c = v.As<Napi::External<Channel>>().Data();
+  if (!c->open) {
+    Throw(Napi::Error::New(info.Env(), "the channel is closed"), "ERR_NLW_CLOSED");
+    return nullptr;
+  }
+  return c;
+}
+
+// An unsigned 32-bit integer argument within [min, max], or false after throwing.
+bool U32Arg(Napi::Value v, const char* name, double min, double max, uint32_t* out) {
+  if (!v.IsNumber()) return TypeErr(v.Env(), std::string(name) + " must be a number"), false;
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!(d >= min && d <= max) || d != static_cast<double>(static_cast<uint64_t>(d))) {
+    RangeErr(v.Env(), std::string(name) + " must be an integer from " + std::to_string(static_cast<uint64_t>(min)) +
+                          " to " + std::to_string(static_cast<uint64_t>(max)) + ", got " +
+                          v.ToString().Utf8Value());
+    return false;
+  }
+  *out = static_cast<uint32_t>(d);
+  return true;
+}
+
+bool IsTypedArrayOf(Napi::Value v, napi_typedarray_type type, size_t min_length) {
+  return v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == type &&
+         v.As<Napi::TypedArray>().ElementLength() >= min_length;
+}
+
+void CloseChannel(Channel* c) {
+  if (c->open) nlw_channel_detach(&c->ch);
+  c->open = false;
+}
+
+Napi::Value ChannelOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  uint32_t ring_bytes;
+  if (!U32Arg(info[0], "ringBytes", NLW_MIN_RING_BYTES, NLW_MAX_RING_BYTES, &ring_bytes)) return env.Undefined();
+  if ((ring_bytes & (ring_bytes - 1)) != 0)
+    return RangeErr(env, "ringBytes must be a power of two, got " + std::to_string(ring_bytes));
+
+  Channel* c = new Channel();
+  int shm_fd, fds[2];
+  if (nlw_channel_create(&c->ch, ring_bytes, &shm_fd) != NLW_OK) {
+    int err = errno;
+    delete c;
+    return SystemErr(env, "cannot create the shared memory region", err);
+  }
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0 ||
+      fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK) != 0) {
+    int err = errno;
+    nlw_channel_detach(&c->ch);
+    close(shm_fd);
+    delete c;
+    return SystemErr(env, "cannot create the worker socket pair", err);
+  }
+  c->open = true;
+  nlw_spin_budget_init(&c->spin, kSpinMinNs, kSpinMaxNs);
+
+  auto handle = Napi::External<Channel>::New(env, c, [](Napi::Env, Channel* ch) {
+    CloseChannel(ch);
+    delete ch;
+  });
+  handle.TypeTag(&kChannelTag);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("handle", handle);
+  out.Set("shmFd", Napi::Number::New(env, shm_fd));
+  out.Set("hostFd", Napi::Number::New(env, fds[0]));
+  out.Set("workerFd", Napi::Number::New(env, fds[1]));
+  return out;
+}
+
+Napi::Value ChannelSubmit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Channel* c = ChannelArg(info);
+  if (c == nullptr) return env.Undefined();
+  uint32_t id;
+  if (!U32Arg(info[1], "id", 1, 4294967295.0, &id)) return env.Undefined();
+  if (!IsTypedArrayOf(info[2], napi_uint8_array, 0)) return TypeErr(env, "payload must be a Uint8Array or Buffer");
+  Napi::Uint8Array payload = info[2].As<Napi::Uint8Array>();
+  const uint8_t* ctx = nullptr;
+  size_t ctx_len = 0;
+  if (!info[3].IsNull() && !info[3].IsUndefined()) {
+    if (!IsTypedArrayOf(info[3], napi_uint8_array, 0))
+      return TypeErr(env, "clientContext must be a Uint8Array, Buffer or null");
+    Napi::Uint8Array context = info[3].As<Napi::Uint8Array>();
+    ctx = context.Data();
+    ctx_len = context.ByteLength();
+    if (ctx_len > NLW_MAX_CONTEXT_BYTES)
+      return RangeErr(env, "clientContext of " + std::to_string(ctx_len) + " bytes exceeds the limit of " +
+                               std::to_string(NLW_MAX_CONTEXT_BYTES) + " bytes");
+  }
+  size_t limit = NLW_MAX_RECORD_BYTES(c->ch.ring_bytes) - NLW_RECORD_HEADER_BYTES - ctx_len;
+  if (payload.ByteLength() > limit)
+    return RangeErr(env, "payload of " + std::to_string(payload.ByteLength()) +
+                             " bytes exceeds the channel limit of " + std::to_string(limit) + " bytes");
+
+  nlw_ring_ctl* ring = &c->ch.hdr->request;
+  nlw_record* rec;
+  int rc = nlw_ring_reserve(ring, c->ch.request_data, c->ch.ring_bytes, static_cast<uint32_t>(ctx_len),
+                            static_cast<uint32_t>(payload.ByteLength()), &rec);
+  if (rc == NLW_E_AGAIN) return Napi::Boolean::New(env, false);
+  if (rc != NLW_OK) return CorruptErr(env, "request");
+  rec->kind = NLW_REC_INVOKE;
+  rec->id = id;
+  if (ctx_len > 0) memcpy(nlw_record_ctx_mut(rec), ctx, ctx_len);
+  if (payload.ByteLength() > 0) memcpy(nlw_record_payload_mut(rec), payload.Data(), payload.ByteLength());
+  c->last_submit_id = id;
+  c->last_submit_ns = nlw_now_ns();
+  if (nlw_ring_publish(ring, rec)) nlw_futex_wake_head(ring);
+  return Napi::Boolean::New(env, true);
+}
+
+// Moves one result out of the ring into a Buffer; undefined if none.
+Napi::Value TakeOne(Napi::Env env, Channel* c, uint32_t* meta, bool* corrupt) {
+  nlw_ring_ctl* ring = &c->ch.hdr->result;
+  const nlw_record* rec;
+  nlw_record hdr;  // validated copy: the worker may rewrite the shared one
+  int rc = nlw_ring_peek_copy(ring, c->ch.result_data, c->ch.ring_bytes, &hdr, &rec);
+  if (rc == NLW_E_AGAIN) return Napi::Value();
+  if (rc != NLW_OK || hdr.kind != NLW_REC_RESULT) {
+    *corrupt = true;
+    return Napi::Value();
+  }
+  Napi::Value out;
+  if (hdr.payload_len == 0) {
+    out = env.GetInstanceData<AddonData>()->empty.Value();
+  } else {
+    out = Napi::Buffer<uint8_t>::Copy(env, nlw_record_ctx(rec) + hdr.ctx_len, hdr.payload_len);
+  }
+  meta[0] = hdr.id;
+  meta[1] = hdr.status;
+  nlw_ring_consume_bytes(ring, hdr.size);
+  if (hdr.id == c->last_submit_id) {
+    nlw_spin_budget_observe(&c->spin, nlw_now_ns() - c->last_submit_ns);
+    c->last_submit_id = 0;
+  }
+  return out;
+}
+
+Napi::Value ChannelTake(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Channel* c = ChannelArg(info);
+  if (c == nullptr) return env.Undefined();
+  if (!IsTypedArrayOf(info[1], napi_uint32_array, 2))
+    return TypeErr(env, "meta must be a Uint32Array of at least 2 elements");
+  if (!info[2].IsBoolean()) return TypeErr(env, "spin must be a boolean");
+  uint32_t* meta = info[1].As<Napi::Uint32Array>().Data();
+  bool corrupt = false;
+
+  Napi::Value got = TakeOne(env, c, meta, &corrupt);
+  if (got.IsEmpty() && !corrupt && info[2].As<Napi::Boolean>().Value()) {
+    uint64_t start = nlw_now_ns(), budget = nlw_spin_budget_ns(&c->spin);
+    do {
+      for (int i = 0; i < kSpinPeeksPerClock && got.IsEmpty() && !corrupt; i++) {
+        nlw_cpu_relax();
+        got = TakeOne(env, c, meta, &corrupt);
+      }
+    } while (got.IsEmpty() && !corrupt && nlw_now_ns() - start < budget);
+  }
+  // Arm for a doorbell; a record that slipped in meanwhile is taken now.
+  for (int i = 0; got.IsEmpty() && !corrupt; i++) {
+    if (i == kMaxArmRetries) return CorruptErr(env, "result");
+    if (!nlw_ring_arm(&c->ch.hdr->result)) return env.Undefined();
+    got = TakeOne(env, c, meta, &corrupt);
+  }
+  if (corrupt) return CorruptErr(env, "result");
+  return got;
+}
+
+Napi::Value ChannelWorkerState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Channel* c = ChannelArg(info);
+  if (c == nullptr) return env.Undefined();
+  if (!IsTypedArrayOf(info[1], napi_uint32_array, 3))
+    return TypeErr(env, "out must be a Uint32Array of at least 3 elements");
+  uint32_t* out = info[1].As<Napi::Uint32Array>().Data();
+  out[0] = __atomic_load_n(&c->ch.hdr->worker_state, __ATOMIC_ACQUIRE);
+  out[1] = __atomic_load_n(&c->ch.hdr->busy_id, __ATOMIC_ACQUIRE);
+  out[2] = __atomic_load_n(&c->ch.hdr->worker_pid, __ATOMIC_ACQUIRE);
+  return env.Undefined();
+}
+
+Napi::Value ChannelClose(const Napi::CallbackInfo& info) {
+  Napi::Value v = info[0];
+  if (!v.IsExternal() || !v.As<Napi::External<Channel>>().CheckTypeTag(&kChannelTag))
+    return TypeErr(info.Env(), "handle must be a channel handle returned by channelOpen");
+  CloseChannel(v.As<Napi::External<Channel>>().Data());
+  return info.Env().Undefined();
+}
+
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  uint32_t fd;
+  if (!U32Arg(info[0], "fd", 0, 2147483647.0, &fd)) return info.Env().Undefined();
+  // EINTR still closes the descriptor on Linux: never retry, never report.
+  if (close(static_cast<int>(fd)) != 0 && errno != EINTR)
+    return SystemErr(info.Env(), "closeFd(" + std::to_string(fd) + ")", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  AddonData* data = new AddonData();
+  data->empty = Napi::Persistent(Napi::Buffer<uint8_t>::New(env, 0));
+  env.SetInstanceData(data);  // deleted with the environment
+  exports.Set("channelOpen", Napi::Function::New(env, ChannelOpen, "channelOpen"));
+  exports.Set("channelSubmit", Napi::Function::New(env, ChannelSubmit, "channelSubmit"));
+  exports.Set("channelTake", Napi::Function::New(env, ChannelTake, "channelTake"));
+  exports.Set("channelWorkerState", Napi::Function::New(env, ChannelWorkerState, "channelWorkerState"));
+  exports.Set("channelClose", Napi::Function::New(env, ChannelClose, "channelClose"));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nanolambda, Init)

@@ -1,0 +1,247 @@
+/*
+ * nlw_channel.h - the invocation channel between the nanolambda host and one
+ * worker process: a shared-memory region holding two single-producer /
+ * single-consumer record rings (requests host->worker, results worker->host).
+ *
+ * This file is compiled into both sides of the bridge (the Node addon and
+ * libaws-greengrass-core-sdk-c.so) so their view of the memory can never
+ * drift. C89. Nothing here allocates except nlw_channel_create().
+ *
+ * Region layout (offsets in bytes, NLW_PAGE = 4096):
+ *
+ *   [0, NLW_PAGE)                        nlw_region_header
+ *   [NLW_PAGE, NLW_PAGE + ring_bytes)    request ring data  (host produces)
+ *   [.. , .. + ring_bytes)               result ring data   (worker produces)
+ *
+ * The memfd is sized to the whole region up front; pages are only backed
+ * when touched, so a large ring costs nothing until large payloads use it.
+ * Producers wrap back to offset 0 early whenever the ring is empty (see
+ * NLW_EARLY_WRAP_BYTES) so that small invocations keep cycling through the
+ * same few hot pages instead of touching the whole ring.
+ *
+ * Rings carry records. A record is a 32-byte nlw_record header followed by
+ * ctx_len bytes of client context and payload_len bytes of payload, padded
+ * to a multiple of NLW_RECORD_ALIGN. A record never wraps around the end of
+ * the ring: the producer writes a NLW_REC_PAD record that fills the rest of
+ * the ring and continues at offset 0.
+ *
+ * Positions (head, tail) are free-running 32-bit byte counters; the offset
+ * in the ring is (pos & (ring_bytes - 1)). ring_bytes is a power of two.
+ * head is written only by the producer, tail only by the consumer. A
+ * consumer advances tail past a record only when it no longer reads it: the
+ * worker keeps the request record in place while the handler reads it.
+ *
+ * Waiting (Dekker-style handshake, sequentially consistent):
+ *  - consumer: spin on head for its budget; then store waiting = 1, full
+ *    fence, re-check head; if still empty, block (worker: futex on head;
+ *    host: return to the event loop and wait for a doorbell frame on the
+ *    socket).
+ *  - producer: store head (release), full fence, then if waiting != 0,
+ *    exchange waiting with 0 and, if it was 1, wake the consumer
+ *    (host->worker: FUTEX_WAKE on head; worker->host: a Doorbell frame on
+ *    the socket).
+ */
+#ifndef NLW_CHANNEL_H
+#define NLW_CHANNEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NLW_MAGIC 0x314C574Eu /* "NWL1" little-endian */
+#define NLW_VERSION 1u
+#define NLW_PAGE 4096u
+#define NLW_RECORD_ALIGN 32u
+#define NLW_RECORD_HEADER_BYTES 32u
+
+/* Default ring size per direction: 16 MiB, so a 6 MiB payload (Lambda's
+ * synchronous limit) plus its context always fits in half a ring. */
+#define NLW_DEFAULT_RING_BYTES (16u * 1024u * 1024u)
+#define NLW_MIN_RING_BYTES (64u * 1024u)
+#define NLW_MAX_RING_BYTES (256u * 1024u * 1024u)
+
+/* A record may use at most half the ring (so it always fits after a pad). */
+#define NLW_MAX_RECORD_BYTES(ring_bytes) ((ring_bytes) / 2u)
+
+/* Producers wrap to offset 0 as soon as the ring is empty and the write
+ * offset is past this point, keeping the hot set of pages small. */
+#define NLW_EARLY_WRAP_BYTES (64u * 1024u)
+
+/* Client context is a base64 JSON string; Lambda caps it at 3583 bytes. */
+#define NLW_MAX_CONTEXT_BYTES 4096u
+
+/* Record kinds. */
+#define NLW_REC_PAD 0u     /* filler up to the end of the ring; skip it */
+#define NLW_REC_INVOKE 1u  /* host -> worker: run the handler */
+#define NLW_REC_RESULT 2u  /* worker -> host: the handler finished */
+
+/* Result status values (nlw_record.status on NLW_REC_RESULT). */
+#define NLW_STATUS_SUCCESS 0u  /* payload = response bytes */
+#define NLW_STATUS_HANDLED 1u  /* payload = error message (UTF-8 text) */
+
+/* Worker states published in nlw_region_header.worker_state. */
+#define NLW_WORKER_STARTING 0u /* launched, gg_runtime_start not yet called */
+#define NLW_WORKER_READY 1u    /* runtime loop running */
+#define NLW_WORKER_EXITING 2u  /* SIGTERM seen; finishing the current work */
+
+typedef struct nlw_record {
+    uint32_t size;        /* whole record incl. header and padding */
+    uint32_t kind;        /* NLW_REC_* */
+    uint32_t id;          /* invocation id chosen by the host, never 0 */
+    uint32_t status;      /* NLW_STATUS_* on results; 0 on invokes */
+    uint32_t ctx_len;     /* bytes of client context after the header */
+    uint32_t payload_len; /* bytes of payload after the context */
+    uint32_t flags;       /* reserved, 0 */
+    uint32_t reserved;    /* reserved, 0 */
+} nlw_record;
+
+/* Control block of one ring. Producer and consumer fields live on separate
+ * cache lines so the two sides do not false-share. */
+typedef struct nlw_ring_ctl {
+    volatile uint32_t head;    /* producer position (futex word) */
+    uint32_t pad0[15];
+    volatile uint32_t tail;    /* consumer position */
+    volatile uint32_t waiting; /* consumer announced it will block */
+    uint32_t pad1[14];
+} nlw_ring_ctl;
+
+typedef struct nlw_region_header {
+    uint32_t magic;       /* NLW_MAGIC */
+    uint32_t version;     /* NLW_VERSION */
+    uint32_t ring_bytes;  /* bytes of each ring, power of two */
+    uint32_t header_bytes;/* NLW_PAGE */
+    uint32_t pad0[12];
+    volatile uint32_t worker_state; /* NLW_WORKER_* (worker writes) */
+    volatile uint32_t busy_id;      /* id of the invocation inside the
+                                       handler, 0 when idle (worker writes) */
+    volatile uint32_t worker_pid;   /* worker writes at start */
+    uint32_t pad1[13];
+    nlw_ring_ctl request;  /* host -> worker */
+    nlw_ring_ctl result;   /* worker -> host */
+} nlw_region_header;
+
+/* Error codes of this layer: 0 or a negative value from this list. */
+#define NLW_OK 0
+#define NLW_E_AGAIN (-1)     /* ring full (producer) or empty (consumer) */
+#define NLW_E_TOO_BIG (-2)   /* record larger than NLW_MAX_RECORD_BYTES */
+#define NLW_E_CORRUPT (-3)   /* the other side wrote an impossible record */
+#define NLW_E_SYSTEM (-4)    /* a system call failed; errno is set */
+#define NLW_E_INVALID (-5)   /* bad argument or a region that is not ours */
+
+const char *nlw_strerror(int code);
+
+/* A mapped view of a region, one per side. Owned by its creator. */
+typedef struct nlw_channel {
+    nlw_region_header *hdr;
+    unsigned char *request_data; /* ring_bytes */
+    unsigned char *result_data;  /* ring_bytes */
+    size_t map_bytes;
+    uint32_t ring_bytes;
+} nlw_channel;
+
+/* Host side: create a memfd (close-on-exec), size and map it, initialise the
+ * header. On success *out_fd is the memfd; the caller passes it to the worker
+ * and may close it after the worker has started (the mapping stays valid). */
+int nlw_channel_create(nlw_channel *ch, uint32_t ring_bytes, int *out_fd);
+
+/* Worker side: map an existing region from fd and validate its header
+ * (magic, version, sizes against the fd's size). Bounded: a region whose
+ * header lies about its size is refused with NLW_E_INVALID. */
+int nlw_channel_attach(nlw_channel *ch, int fd);
+
+/* Unmap. Does not close any descriptor. */
+void nlw_channel_detach(nlw_channel *ch);
+
+/* ---- Producer side of a ring ------------------------------------------- */
+
+/* Reserve room for one record with ctx_len + payload_len bytes. On success
+ * *out points at the record header inside the ring; the caller fills kind,
+ * id, status and copies context and payload right after the header (see
+ * nlw_record_ctx / nlw_record_payload), then calls nlw_ring_publish.
+ * Returns NLW_E_AGAIN when the ring lacks room (the consumer is behind),
+ * NLW_E_TOO_BIG when the record could never fit (more than half the ring,
+ * or ctx_len > NLW_MAX_CONTEXT_BYTES), NLW_E_CORRUPT when the consumer
+ * wrote an impossible tail. When the record must start at offset 0, the
+ * pad record before it is written and made visible here. */
+int nlw_ring_reserve(nlw_ring_ctl *ctl, unsigned char *data, uint32_t ring_bytes,
+                     uint32_t ctx_len, uint32_t payload_len, nlw_record **out);
+
+/* Make the reserved record visible. Returns 1 if the consumer had announced
+ * it was going to block and must now be woken by the caller, else 0. */
+int nlw_ring_publish(nlw_ring_ctl *ctl, nlw_record *rec);
+
+/* ---- Consumer side of a ring ------------------------------------------- */
+
+/* Look at the next record without consuming it (pads are skipped and
+ * consumed). Validates every length against the ring (a corrupt record
+ * gives NLW_E_CORRUPT). Returns NLW_E_AGAIN when the ring is empty. */
+int nlw_ring_peek(nlw_ring_ctl *ctl, const unsigned char *data, uint32_t ring_bytes,
+                  const nlw_record **out);
+
+/* Release the record last returned by nlw_ring_peek. */
+void nlw_ring_consume(nlw_ring_ctl *ctl, const nlw_record *rec);
+
+/* Like nlw_ring_peek, and also copies the header it validated into *hdr.
+ * The producer can rewrite the shared record at any moment, so a consumer
+ * that does not trust the producer (the host reading results) must use the
+ * lengths in *hdr, never re-read them through *out, and release the record
+ * with nlw_ring_consume_bytes(ctl, hdr->size). */
+int nlw_ring_peek_copy(nlw_ring_ctl *ctl, const unsigned char *data, uint32_t ring_bytes,
+                       nlw_record *hdr, const nlw_record **out);
+
+/* Release a record of size bytes (the size of a validated header copy). */
+void nlw_ring_consume_bytes(nlw_ring_ctl *ctl, uint32_t size);
+
+/* Announce that the consumer is about to block; returns 1 if a record
+ * arrived meanwhile (then the caller must not block and waiting is
+ * cleared), else 0. */
+int nlw_ring_arm(nlw_ring_ctl *ctl);
+
+/* Cancel an announcement made by nlw_ring_arm. */
+void nlw_ring_disarm(nlw_ring_ctl *ctl);
+
+/* Accessors into a record. */
+const unsigned char *nlw_record_ctx(const nlw_record *rec);
+const unsigned char *nlw_record_payload(const nlw_record *rec);
+unsigned char *nlw_record_ctx_mut(nlw_record *rec);
+unsigned char *nlw_record_payload_mut(nlw_record *rec);
+
+/* ---- Waiting ------------------------------------------------------------ */
+
+/* Block until ctl->head differs from seen (FUTEX_WAIT on a shared mapping),
+ * or timeout_ms elapses (timeout_ms < 0: no timeout). Returns NLW_OK on a
+ * wake or change, NLW_E_AGAIN on timeout or EINTR, NLW_E_SYSTEM (errno set)
+ * if the kernel refuses the wait. */
+int nlw_futex_wait_head(nlw_ring_ctl *ctl, uint32_t seen, long timeout_ms);
+
+/* Wake a consumer blocked in nlw_futex_wait_head. */
+void nlw_futex_wake_head(nlw_ring_ctl *ctl);
+
+/* Monotonic time in nanoseconds. */
+uint64_t nlw_now_ns(void);
+
+/* A CPU pause hint for spin loops. */
+void nlw_cpu_relax(void);
+
+/* Adaptive spin budget: learns how long the awaited event usually takes and
+ * spins a little longer than that, up to max_ns; when the event usually
+ * takes longer than max_ns, spinning is pointless and the budget falls to
+ * min_ns. */
+typedef struct nlw_spin_budget {
+    uint64_t avg_ns;  /* exponentially weighted average of observed waits */
+    uint64_t min_ns;
+    uint64_t max_ns;
+} nlw_spin_budget;
+
+void nlw_spin_budget_init(nlw_spin_budget *b, uint64_t min_ns, uint64_t max_ns);
+uint64_t nlw_spin_budget_ns(const nlw_spin_budget *b);
+void nlw_spin_budget_observe(nlw_spin_budget *b, uint64_t waited_ns);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NLW_CHANNEL_H */

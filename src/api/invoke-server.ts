@@ -1,0 +1,152 @@
+// The Lambda Invoke endpoint over node:http, so the AWS CLI and SDKs can drive
+// a runtime: `POST /2015-03-31/functions/{FunctionName}/invocations`.
+// Function failures are always 200 + X-Amz-Function-Error (clients retry 5xx);
+// only a request that could not become an invocation gets an error envelope.
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { InvokeOptions, InvokeResult, Invoker } from '../invoke-types';
+import { apiError, apiErrorFromInvoke, isApiError, sendApiError, type ApiError } from './api-error';
+import { invokeOptionsFromHeaders } from './invoke-headers';
+import { matchInvokePath } from './invoke-route';
+import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, tooLargeMessage } from './limits';
+import { readBody } from './request-body';
+
+export interface InvokeServerOptions {
+  /** Default 127.0.0.1: the endpoint has no authentication, keep it local. */
+  host?: string;
+  /** 0 picks a free port (see the returned address). */
+  port: number;
+  /** Told about internal errors (500s); default: silent. */
+  onInternalError?: (err: unknown) => void;
+}
+
+export interface InvokeServer {
+  address: { host: string; port: number };
+  /** Stop accepting, finish in-flight requests, close every connection. */
+  close(): Promise<void>;
+}
+
+const INVOKE_PATH = '/2015-03-31/functions/{FunctionName}/invocations';
+
+export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOptions): Promise<InvokeServer> {
+  let closing = false;
+  const onInternalError = opts.onInternalError;
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const requestId = randomUUID();
+    const route = matchInvokePath(req.url ?? '/');
+    if (route === undefined) {
+      sendApiError(res, requestId, unknownOperation(req), closing);
+      return;
+    }
+    if (req.method !== 'POST') {
+      const e = apiError(405, 'MethodNotAllowedException', `${req.method} is not allowed on ${INVOKE_PATH}: use POST`);
+      e.headers = { Allow: 'POST' };
+      sendApiError(res, requestId, e, closing);
+      return;
+    }
+    // Header problems are answered after the body is read, so the client can
+    // finish sending and the keep-alive connection stays usable.
+    const options: InvokeOptions | ApiError = isApiError(route)
+      ? route
+      : invokeOptionsFromHeaders(req.headers, route.qualifier);
+    const functionName = isApiError(route) ? '' : route.functionName;
+    const limit = !isApiError(options) && options.type === 'Event' ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
+
+    readBody(req, limit, (outcome) => {
+      if (outcome.kind === 'aborted') return;
+      if (outcome.kind === 'too-large') {
+        const e = apiError(413, 'RequestEntityTooLargeException', tooLargeMessage(limit));
+        sendApiError(res, requestId, e, closing || !outcome.drained);
+        return;
+      }
+      if (isApiError(options)) {
+        sendApiError(res, requestId, options, closing);
+        return;
+      }
+      invoker.invoke(functionName, outcome.body, options).then(
+        (result) => sendResult(res, requestId, result, closing),
+        (err: unknown) => {
+          const e = apiErrorFromInvoke(err);
+          if (e.status >= 500) onInternalError?.(err);
+          sendApiError(res, requestId, e, closing);
+        },
+      );
+    });
+  };
+
+  const server = http.createServer(handle);
+  // Requests with `Expect: 100-continue` can be refused before the body is sent.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const length = Number(req.headers['content-length'] ?? 0);
+    const event = req.headers['x-amz-invocation-type'] === 'Event';
+    const limit = event ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
+    if (length > limit && matchInvokePath(req.url ?? '/') !== undefined) {
+      sendApiError(res, randomUUID(), apiError(413, 'RequestEntityTooLargeException', tooLargeMessage(limit)), true);
+      return;
+    }
+    res.writeContinue();
+    handle(req, res);
+  });
+  // Longer than Node's 5 s so SDK connection pools rarely race a server-side close.
+  server.keepAliveTimeout = 30_000;
+
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, host, () => {
+      server.removeListener('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+
+  return {
+    address: { host, port: bound.port },
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (closing) {
+          resolve();
+          return;
+        }
+        closing = true;
+        // In-flight responses are sent with Connection: close; idle sockets go now.
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function unknownOperation(req: IncomingMessage): ApiError {
+  const path = (req.url ?? '/').split('?', 1)[0];
+  return apiError(
+    404,
+    'UnknownOperationException',
+    `no operation for ${req.method} ${path}: nanolambda serves Invoke only, POST ${INVOKE_PATH}`,
+  );
+}
+
+function sendResult(res: ServerResponse, requestId: string, result: InvokeResult, close: boolean): void {
+  if (result.statusCode !== 200) {
+    // Event (202) and DryRun (204): empty body, no function headers.
+    const headers: Record<string, string | number> = { 'x-amzn-RequestId': requestId };
+    if (result.statusCode === 202) headers['Content-Length'] = 0;
+    if (close) headers.Connection = 'close';
+    res.writeHead(result.statusCode, headers);
+    res.end();
+    return;
+  }
+  const headers: Record<string, string | number> = {
+    // What Lambda sends whatever the function returned.
+    'Content-Type': 'application/json',
+    'Content-Length': result.payload.length,
+    'x-amzn-RequestId': requestId,
+    'X-Amz-Executed-Version': result.executedVersion,
+  };
+  if (result.functionError !== undefined) headers['X-Amz-Function-Error'] = result.functionError;
+  if (result.logResult !== undefined) headers['X-Amz-Log-Result'] = result.logResult;
+  if (close) headers.Connection = 'close';
+  res.writeHead(200, headers);
+  res.end(result.payload);
+}

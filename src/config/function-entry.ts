@@ -1,0 +1,196 @@
+// One FunctionDefinitionVersion.Functions[] entry -> FunctionSpec.
+//
+// Defaults and decisions (Greengrass V1's unless said):
+// - Timeout: seconds, 1..900, default 3 (applies per request, pinned too).
+// - EncodingType: default 'binary', not Greengrass's 'json', because every
+//   function nanolambda runs today is a C executable and executables must be
+//   binary. 'json' is accepted: the executable still receives the raw bytes;
+//   the setting only reaches the worker as ENCODING_TYPE.
+// - IsolationMode: the function's Environment.Execution, else
+//   DefaultConfig.Execution, else GreengrassContainer.
+// - MemorySize (KB): GreengrassContainer defaults to 16384 KB (the console's
+//   default; Greengrass itself requires it). NoContainer: optional (Greengrass
+//   forbids it there; we accept it and apply it as the cgroup limit). At
+//   least 2048 KB, V2's minimum: below that a process cannot even start.
+// - Pinned: default false; a pinned function runs exactly one instance.
+// - RunAs, AccessSysfs, ResourceAccessPolicies, FunctionRuntimeOverride are
+//   validated for shape and not used yet.
+import { formatFunctionArn, isVersionNumber, parseFunctionArn } from '../registry/arn';
+import { resolveExecutable } from './code-path';
+import { splitExecArgs } from './exec-args';
+import { childPath, describe, Fields, type JsonObject } from './fields';
+import type { NanolambdaSection } from './nanolambda-section';
+import { DEFAULT_MAX_INSTANCES } from './nanolambda-section';
+import { isReservedEnvName } from './reserved-env';
+import type { EncodingType, FunctionSpec, IsolationMode } from './types';
+
+export const ID_PATTERN = /^[a-zA-Z0-9:_-]{1,128}$/;
+export const ID_RULE = '1-128 characters of [a-zA-Z0-9:_-]';
+export const DEFAULT_TIMEOUT_S = 3;
+export const MAX_TIMEOUT_S = 900;
+export const DEFAULT_CONTAINER_MEMORY_KB = 16384;
+export const MIN_MEMORY_KB = 2048;
+export const MAX_MEMORY_KB = 1024 * 1024 * 1024; // 1 TiB: a bound, not a recommendation
+const ISOLATION_MODES: readonly IsolationMode[] = ['GreengrassContainer', 'NoContainer'];
+const ENCODINGS: readonly EncodingType[] = ['binary', 'json'];
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface FunctionContext {
+  f: Fields;
+  baseDir: string;
+  local: NanolambdaSection;
+  defaultIsolation: IsolationMode;
+}
+
+export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionContext): FunctionSpec {
+  const { f } = ctx;
+  const entry = f.object(value, path);
+  f.onlyKeys(entry, path, ['Id', 'FunctionArn', 'FunctionConfiguration']);
+  const id = f.pattern(entry.Id, `${path}.Id`, ID_PATTERN, ID_RULE);
+
+  const arnPath = `${path}.FunctionArn`;
+  const arn = f.string(entry.FunctionArn, arnPath);
+  let parsed;
+  try {
+    parsed = parseFunctionArn(arn);
+  } catch (err) {
+    throw f.error(arnPath, (err as Error).message);
+  }
+  if (parsed.region === '' || parsed.accountId === '') {
+    throw f.error(arnPath, `expected a region and a 12-digit account (reserved ARNs are for system functions), found ${describe(arn)}`);
+  }
+  if (parsed.qualifier === undefined) {
+    throw f.error(arnPath, `expected a qualified ARN (…:function:<name>:<version or alias>), found ${describe(arn)}`);
+  }
+  const unqualifiedArn = formatFunctionArn({ ...parsed, qualifier: undefined });
+
+  const cfgPath = `${path}.FunctionConfiguration`;
+  const cfg = f.object(entry.FunctionConfiguration, cfgPath);
+  f.onlyKeys(cfg, cfgPath, [
+    'EncodingType',
+    'Environment',
+    'ExecArgs',
+    'Executable',
+    'FunctionRuntimeOverride',
+    'MemorySize',
+    'Pinned',
+    'Timeout',
+  ]);
+  const executable = f.pattern(cfg.Executable, `${cfgPath}.Executable`, /^\S+$/, 'the executable file name (no spaces)');
+  const encoding = cfg.EncodingType === undefined ? 'binary' : f.oneOf(cfg.EncodingType, `${cfgPath}.EncodingType`, ENCODINGS);
+  const timeoutS =
+    cfg.Timeout === undefined ? DEFAULT_TIMEOUT_S : f.integer(cfg.Timeout, `${cfgPath}.Timeout`, 1, MAX_TIMEOUT_S, 'seconds');
+  const pinned = cfg.Pinned === undefined ? false : f.boolean(cfg.Pinned, `${cfgPath}.Pinned`);
+  if (cfg.FunctionRuntimeOverride !== undefined) f.string(cfg.FunctionRuntimeOverride, `${cfgPath}.FunctionRuntimeOverride`);
+
+  let execArgs: string[] = [];
+  if (cfg.ExecArgs !== undefined) {
+    const raw = f.string(cfg.ExecArgs, `${cfgPath}.ExecArgs`);
+    try {
+      execArgs = splitExecArgs(raw);
+    } catch (err) {
+      throw f.error(`${cfgPath}.ExecArgs`, `${(err as Error).message} in ${describe(raw)}`);
+    }
+  }
+
+  const env = parseEnvironment(cfg.Environment, `${cfgPath}.Environment`, f);
+  const isolationMode = env.isolationMode ?? ctx.defaultIsolation;
+
+  let memoryBytes: number | undefined;
+  if (cfg.MemorySize !== undefined) {
+    memoryBytes = f.integer(cfg.MemorySize, `${cfgPath}.MemorySize`, MIN_MEMORY_KB, MAX_MEMORY_KB, 'KB') * 1024;
+  } else if (isolationMode === 'GreengrassContainer') {
+    memoryBytes = DEFAULT_CONTAINER_MEMORY_KB * 1024;
+  }
+
+  const codeKey = childPath('Nanolambda.Code', arn);
+  const codePath = ctx.local.code.get(arn);
+  if (codePath === undefined) {
+    throw f.error(
+      codeKey,
+      `missing: ${path} (${arn}) needs the local path of its code: a directory holding "${executable}", or the executable itself`,
+    );
+  }
+  let file: string;
+  try {
+    file = resolveExecutable(codePath, executable, ctx.baseDir);
+  } catch (err) {
+    throw f.error(codeKey, (err as Error).message);
+  }
+
+  const maxKey = childPath('Nanolambda.MaxInstances', arn);
+  const max = ctx.local.maxInstances.get(arn);
+  if (pinned && max !== undefined && max !== 1) {
+    throw f.error(maxKey, `a pinned function runs exactly one instance, found ${max}: remove it or set Pinned to false`);
+  }
+
+  return {
+    id,
+    arn,
+    unqualifiedArn,
+    name: parsed.name,
+    region: parsed.region,
+    accountId: parsed.accountId,
+    qualifier: parsed.qualifier,
+    version: runningVersion(arn, parsed.qualifier, ctx.local.aliases),
+    executable: file,
+    execArgs,
+    encoding,
+    pinned,
+    timeoutMs: timeoutS * 1000,
+    memoryBytes,
+    isolationMode,
+    environment: env.variables,
+    maxInstances: pinned ? 1 : (max ?? DEFAULT_MAX_INSTANCES),
+  };
+}
+
+/**
+ * The version an entry runs: its qualifier when that is a version or
+ * $LATEST; for an alias, Nanolambda.Aliases' version, or '$LATEST' when the
+ * alias is not mapped (the local code is whatever is on disk, which is what
+ * Lambda calls $LATEST).
+ */
+function runningVersion(arn: string, qualifier: string, aliases: ReadonlyMap<string, string>): string {
+  if (qualifier === '$LATEST' || isVersionNumber(qualifier)) return qualifier;
+  return aliases.get(arn) ?? '$LATEST';
+}
+
+function parseEnvironment(
+  value: unknown,
+  path: string,
+  f: Fields,
+): { variables: Record<string, string>; isolationMode: IsolationMode | undefined } {
+  const variables: Record<string, string> = {};
+  if (value === undefined) return { variables, isolationMode: undefined };
+  const env = f.object(value, path);
+  f.onlyKeys(env, path, ['AccessSysfs', 'Execution', 'ResourceAccessPolicies', 'Variables']);
+  if (env.AccessSysfs !== undefined) f.boolean(env.AccessSysfs, `${path}.AccessSysfs`);
+  if (env.ResourceAccessPolicies !== undefined) f.array(env.ResourceAccessPolicies, `${path}.ResourceAccessPolicies`);
+  if (env.Variables !== undefined) {
+    const vars = f.object(env.Variables, `${path}.Variables`);
+    for (const [name, v] of Object.entries(vars)) {
+      const p = childPath(`${path}.Variables`, name);
+      if (!ENV_NAME.test(name)) throw f.error(p, `expected a variable name of [A-Za-z0-9_] not starting with a digit`);
+      if (isReservedEnvName(name)) throw f.error(p, `${name} is reserved: the runtime sets it for every function`);
+      const s = f.string(v, p);
+      if (s.includes('\0')) throw f.error(p, 'a value cannot contain a NUL character');
+      variables[name] = s;
+    }
+  }
+  const isolationMode = env.Execution === undefined ? undefined : parseExecution(env.Execution, `${path}.Execution`, f);
+  return { variables, isolationMode };
+}
+
+/** `{IsolationMode?, RunAs?:{Uid?, Gid?}}`, used by both the function and DefaultConfig. */
+export function parseExecution(value: unknown, path: string, f: Fields): IsolationMode | undefined {
+  const ex: JsonObject = f.object(value, path);
+  f.onlyKeys(ex, path, ['IsolationMode', 'RunAs']);
+  if (ex.RunAs !== undefined) {
+    const runAs = f.object(ex.RunAs, `${path}.RunAs`);
+    f.onlyKeys(runAs, `${path}.RunAs`, ['Uid', 'Gid']);
+    if (runAs.Uid !== undefined) f.integer(runAs.Uid, `${path}.RunAs.Uid`, 0, 2 ** 32 - 2);
+    if (runAs.Gid !== undefined) f.integer(runAs.Gid, `${path}.RunAs.Gid`, 0, 2 ** 32 - 2);
+  }
+  return ex.IsolationMode === undefined ? undefined : f.oneOf(ex.IsolationMode, `${path}.IsolationMode`, ISOLATION_MODES);
+}

@@ -1,0 +1,135 @@
+// Load a Greengrass V1 group definition (as the Greengrass API exports it)
+// plus its `Nanolambda` section into the runtime's validated GroupConfig.
+//
+// Accepted top level:
+//   FunctionDefinitionVersion      required; bare {DefaultConfig?, Functions}
+//                                  or get-function-definition-version output {Arn, ..., Definition:{...}}
+//   SubscriptionDefinitionVersion  optional (no subscriptions: nothing is routed); same two shapes
+//   ResourceDefinitionVersion      optional; accepted and ignored for now
+//   Nanolambda                     required: see nanolambda-section.ts
+// Other top-level keys (Core/Device/Logger/... definition versions of a full
+// export) are ignored. Every problem is a ConfigError naming the file, the
+// JSON path and the reason.
+import path from 'node:path';
+import { FunctionRegistry } from '../registry/registry';
+import { parseFunctionArn } from '../registry/arn';
+import { childPath, describe, Fields, type JsonObject } from './fields';
+import { parseExecution, parseFunctionEntry } from './function-entry';
+import { readJsonFile } from './json-file';
+import { parseNanolambdaSection, type NanolambdaSection } from './nanolambda-section';
+import { parseSubscriptions } from './subscriptions';
+import type { FunctionSpec, GroupConfig, IsolationMode } from './types';
+
+/** Read, parse and validate a group file. Throws ConfigError (code CONFIG_INVALID). */
+export function loadGroupFile(file: string): GroupConfig {
+  const abs = path.resolve(file);
+  return parseGroup(readJsonFile(abs), abs, path.dirname(abs));
+}
+
+/**
+ * Validate a parsed group definition. `file` names it in errors and in
+ * GroupConfig.file; relative paths in it are resolved against `baseDir`.
+ */
+export function parseGroup(json: unknown, file: string, baseDir: string): GroupConfig {
+  const f = new Fields(file);
+  const root = f.object(json, '');
+  const local = parseNanolambdaSection(root.Nanolambda, f, baseDir);
+
+  if (root.FunctionDefinitionVersion === undefined) {
+    throw f.error('FunctionDefinitionVersion', 'missing: the group needs a function definition version {"Functions": [...]}');
+  }
+  const fdv = unwrapVersion(root.FunctionDefinitionVersion, 'FunctionDefinitionVersion', f);
+  f.onlyKeys(fdv.body, fdv.path, ['DefaultConfig', 'Functions']);
+  const defaultIsolation = parseDefaultIsolation(fdv.body.DefaultConfig, `${fdv.path}.DefaultConfig`, f);
+
+  const functionsPath = `${fdv.path}.Functions`;
+  const functions: FunctionSpec[] = [];
+  const byId = new Map<string, number>();
+  const byArn = new Map<string, number>();
+  f.array(fdv.body.Functions, functionsPath).forEach((item, i) => {
+    const p = `${functionsPath}[${i}]`;
+    // Duplicates first: a duplicated ARN would otherwise surface as a
+    // confusing code-path error for the second entry.
+    const raw = (typeof item === 'object' && item !== null ? item : {}) as JsonObject;
+    checkUnique(raw.Id, byId, `${p}.Id`, 'Id', functionsPath, f);
+    checkUnique(raw.FunctionArn, byArn, `${p}.FunctionArn`, 'FunctionArn', functionsPath, f);
+    const fn = parseFunctionEntry(item, p, { f, baseDir, local, defaultIsolation });
+    byId.set(fn.id, i);
+    byArn.set(fn.arn, i);
+    functions.push(fn);
+  });
+
+  checkKeysAreFunctions(local.code, 'Nanolambda.Code', byArn, f);
+  checkKeysAreFunctions(local.maxInstances, 'Nanolambda.MaxInstances', byArn, f);
+  checkAliases(local, functions, f);
+
+  const registry = new FunctionRegistry({ functions, aliases: local.aliases });
+  let subscriptions: GroupConfig['subscriptions'] = [];
+  if (root.SubscriptionDefinitionVersion !== undefined) {
+    const sdv = unwrapVersion(root.SubscriptionDefinitionVersion, 'SubscriptionDefinitionVersion', f);
+    f.onlyKeys(sdv.body, sdv.path, ['Subscriptions']);
+    subscriptions = parseSubscriptions(sdv.body.Subscriptions, `${sdv.path}.Subscriptions`, f, registry);
+  }
+  if (root.ResourceDefinitionVersion !== undefined) {
+    unwrapVersion(root.ResourceDefinitionVersion, 'ResourceDefinitionVersion', f);
+  }
+
+  return { file, functions, subscriptions, aliases: local.aliases, http: local.http, logDir: local.logDir };
+}
+
+function checkUnique(value: unknown, seen: ReadonlyMap<string, number>, p: string, what: string, listPath: string, f: Fields): void {
+  if (typeof value !== 'string') return; // the entry's own parse reports the type
+  const earlier = seen.get(value);
+  if (earlier !== undefined) throw f.error(p, `duplicate ${what} ${describe(value)}: ${listPath}[${earlier}] has it too`);
+}
+
+/** The bare version body, whether given bare or wrapped in a get-*-definition-version answer. */
+function unwrapVersion(value: unknown, p: string, f: Fields): { body: JsonObject; path: string } {
+  const obj = f.object(value, p);
+  if ('Definition' in obj) return { body: f.object(obj.Definition, `${p}.Definition`), path: `${p}.Definition` };
+  return { body: obj, path: p };
+}
+
+function parseDefaultIsolation(value: unknown, p: string, f: Fields): IsolationMode {
+  if (value === undefined) return 'GreengrassContainer';
+  const obj = f.object(value, p);
+  f.onlyKeys(obj, p, ['Execution']);
+  return (obj.Execution === undefined ? undefined : parseExecution(obj.Execution, `${p}.Execution`, f)) ?? 'GreengrassContainer';
+}
+
+/** A key naming no function is a typo: say so instead of ignoring it. */
+function checkKeysAreFunctions(map: ReadonlyMap<string, unknown>, p: string, byArn: ReadonlyMap<string, number>, f: Fields): void {
+  for (const arn of map.keys()) {
+    if (!byArn.has(arn)) {
+      throw f.error(childPath(p, arn), 'no function in FunctionDefinitionVersion has this FunctionArn (keys must match it exactly)');
+    }
+  }
+}
+
+/**
+ * Each alias ARN must name an alias of a function of the group, and its
+ * version must be runnable: the group has the alias's own entry, or an entry
+ * for that version (qualified by it or running it).
+ */
+function checkAliases(local: NanolambdaSection, functions: readonly FunctionSpec[], f: Fields): void {
+  for (const [aliasArn, version] of local.aliases) {
+    const p = childPath('Nanolambda.Aliases', aliasArn);
+    let parsed;
+    try {
+      parsed = parseFunctionArn(aliasArn);
+    } catch (err) {
+      throw f.error(p, (err as Error).message);
+    }
+    const q = parsed.qualifier;
+    if (q === undefined || q === '$LATEST' || /^[0-9]+$/.test(q)) {
+      throw f.error(p, `expected an alias ARN (…:function:<name>:<alias>, the alias not all digits), found ${describe(aliasArn)}`);
+    }
+    const entries = functions.filter((fn) => fn.unqualifiedArn === aliasArn.slice(0, aliasArn.length - q.length - 1));
+    if (entries.length === 0) throw f.error(p, `no function ${parsed.name} in FunctionDefinitionVersion has this ARN's region and account`);
+    if (entries.some((e) => e.qualifier === q || e.qualifier === version || e.version === version)) continue;
+    throw f.error(
+      p,
+      `the alias points to version ${version}, but the group has no entry for it (entries of ${parsed.name}: ${entries.map((e) => e.qualifier).join(', ')})`,
+    );
+  }
+}

@@ -1,0 +1,127 @@
+// Control frames on a worker's socket (native/wire/control.proto), the slow
+// path beside the shared-memory rings: doorbells, service calls from the
+// function (invoke, publish, shadow, secrets) and their replies.
+import path from 'node:path';
+import protobuf from 'protobufjs';
+import { packageRoot } from './binding';
+
+/** Must match NLW_MAX_FRAME_BYTES in native/wire/nlw_control.h. */
+export const MAX_FRAME_BYTES = 8 * 1024 * 1024;
+const PREFIX_BYTES = 4;
+
+/** gg_request_status values (greengrasssdk.h). */
+export const enum RequestStatus {
+  Success = 0,
+  Handled = 1,
+  Unhandled = 2,
+  Unknown = 3,
+  Again = 4,
+}
+
+export interface InvokeCall {
+  functionArn: string;
+  qualifier: string;
+  clientContext: string;
+  event: boolean;
+  payload: Uint8Array;
+}
+export interface PublishCall {
+  topic: string;
+  payload: Uint8Array;
+  policy: 'BEST_EFFORT' | 'ALL_OR_ERROR';
+}
+export interface ShadowCall {
+  op: 'GET' | 'UPDATE' | 'DELETE';
+  thingName: string;
+  payload: Uint8Array;
+}
+export interface SecretCall {
+  secretId: string;
+  versionId: string;
+  versionStage: string;
+}
+export interface ServiceRequest {
+  id: number;
+  invoke?: InvokeCall;
+  publish?: PublishCall;
+  shadow?: ShadowCall;
+  secret?: SecretCall;
+}
+export interface Frame {
+  hello?: { pid: number; sdkVersion: string };
+  doorbell?: object;
+  request?: ServiceRequest;
+  reply?: { id: number; status: RequestStatus; payload: Uint8Array };
+  shutdown?: object;
+}
+
+let frameType: protobuf.Type | undefined;
+
+function schema(): protobuf.Type {
+  if (!frameType) {
+    const root = protobuf.loadSync(path.join(packageRoot, 'native', 'wire', 'control.proto'));
+    frameType = root.lookupType('nanolambda.wire.Frame');
+  }
+  return frameType;
+}
+
+// Enums as their names, scalars with their defaults filled in; bytes stay
+// the Buffers protobufjs decoded (no copy).
+const decodeOptions: protobuf.IConversionOptions = { enums: String, defaults: true };
+
+/** Encode one frame with its 4-byte little-endian length prefix. */
+export function encodeFrame(frame: Frame): Buffer {
+  const type = schema();
+  const body = type.encode(type.fromObject(frame as Record<string, unknown>)).finish();
+  const out = Buffer.allocUnsafe(PREFIX_BYTES + body.length);
+  out.writeUInt32LE(body.length, 0);
+  out.set(body, PREFIX_BYTES);
+  return out;
+}
+
+export function decodeFrameBody(body: Uint8Array): Frame {
+  const type = schema();
+  const message = type.decode(body);
+  const object = type.toObject(message, decodeOptions) as Frame & Record<string, unknown>;
+  // toObject with defaults fills unset oneof members with nothing, but keep
+  // only the member that was on the wire.
+  const present = (message as unknown as { body?: string }).body;
+  if (!present) throw new Error('control frame has no body');
+  return { [present]: object[present] } as Frame;
+}
+
+/**
+ * Splits a byte stream into frames. Every length is bounded: a prefix of 0
+ * or over MAX_FRAME_BYTES means the peer is broken or hostile, and the
+ * stream is refused as a whole (the caller kills the worker).
+ */
+export class FrameReader {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+
+  /** Feeds bytes; returns the complete frames now available. Throws on a bad stream. */
+  push(chunk: Buffer): Frame[] {
+    this.pending.push(chunk);
+    this.pendingBytes += chunk.length;
+    const frames: Frame[] = [];
+    while (this.pendingBytes >= PREFIX_BYTES) {
+      const head = this.pending.length === 1 ? this.pending[0]! : this.flatten();
+      const length = head.readUInt32LE(0);
+      if (length === 0 || length > MAX_FRAME_BYTES) {
+        throw new Error(`control frame length ${length} is outside 1..${MAX_FRAME_BYTES}`);
+      }
+      if (this.pendingBytes < PREFIX_BYTES + length) break;
+      frames.push(decodeFrameBody(head.subarray(PREFIX_BYTES, PREFIX_BYTES + length)));
+      const rest = head.subarray(PREFIX_BYTES + length);
+      this.pending = rest.length > 0 ? [rest] : [];
+      this.pendingBytes = rest.length;
+    }
+    return frames;
+  }
+
+  private flatten(): Buffer {
+    const whole = Buffer.concat(this.pending, this.pendingBytes);
+    this.pending = [whole];
+    return whole;
+  }
+}

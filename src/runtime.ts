@@ -1,0 +1,234 @@
+// The nanolambda runtime: loads a group, keeps a pool per function version,
+// routes messages, serves the local invoke endpoint, and invokes.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FunctionSpec, GroupConfig } from './config/types';
+import { loadGroupFile } from './config/load-group';
+import { loadExampleGroup } from './examples/example-group';
+import { NanolambdaError } from './errors';
+import type { Invoker, InvokeOptions, InvokeResult } from './invoke-types';
+import { CLIENT_CONTEXT_LIMIT, EVENT_PAYLOAD_LIMIT, LOG_TAIL_BYTES, SYNC_PAYLOAD_LIMIT } from './limits';
+import { FunctionLogs } from './logs/function-logs';
+import { composeLogTail } from './logs/log-tail';
+import { MessageBus } from './messaging/message-bus';
+import { SubscriptionRouter } from './messaging/router';
+import { packageRoot } from './native/binding';
+import { FunctionRegistry } from './registry/registry';
+import { FunctionPool, type PoolLimits } from './scheduler/function-pool';
+import { Sweeper } from './scheduler/sweeper';
+import { ServiceCalls } from './services/service-calls';
+import { startInvokeServer } from './api/invoke-server';
+import { ExecutableWorker } from './workers/executable-worker';
+import { Invocation, type Outcome } from './workers/invocation';
+import { workerEnvironment } from './workers/worker-environment';
+import type { Worker, WorkerHooks } from './workers/worker';
+
+export interface RuntimeOptions {
+  /** A loaded group, a path to a group file, or nothing for the built-in example group. */
+  group?: GroupConfig | string;
+  /** The local invoke endpoint; false for none. Default: the group's Http setting. */
+  http?: { host: string; port: number } | false;
+  /** Where the SDK build was installed (bin/nanolambda-launcher, lib/). Default: <package>/sdk. */
+  sdkDir?: string;
+  /** Overrides of the pool limits. */
+  limits?: Partial<PoolLimits>;
+  /** Bytes of each channel ring per worker (power of two). */
+  ringBytes?: number;
+}
+
+const DEFAULT_LIMITS: PoolLimits = {
+  maxQueued: 1000,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  idleTimeoutMs: 60_000,
+  stopGraceMs: 2000,
+};
+const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
+/** Invocations a worker may hold in its ring beyond the running one. */
+const PIPELINE_DEPTH = 256;
+
+export class Runtime implements Invoker {
+  readonly group: GroupConfig;
+  readonly registry: FunctionRegistry;
+  /** Every routed publish is emitted here as 'publish' (see PublishEvent). */
+  readonly messages: MessageBus;
+  httpAddress: { host: string; port: number } | undefined;
+
+  private readonly pools = new Map<FunctionSpec, FunctionPool>();
+  private readonly logs: FunctionLogs;
+  private readonly sweeper: Sweeper;
+  private readonly services: ServiceCalls;
+  private readonly launcherPath: string;
+  private readonly sdkLibDir: string;
+  private readonly envs = new Map<FunctionSpec, NodeJS.ProcessEnv>();
+  private httpServer: { close(): Promise<void> } | undefined;
+  private stopped = false;
+
+  private constructor(group: GroupConfig, private readonly options: RuntimeOptions) {
+    this.group = group;
+    this.registry = new FunctionRegistry(group);
+    const sdkDir = options.sdkDir ?? path.join(packageRoot, 'sdk');
+    this.launcherPath = path.join(sdkDir, 'bin', 'nanolambda-launcher');
+    this.sdkLibDir = path.join(sdkDir, 'lib');
+    if (!fs.existsSync(this.launcherPath)) {
+      throw new NanolambdaError(
+        'NATIVE_UNAVAILABLE',
+        `the worker launcher ${this.launcherPath} is missing: build the SDK with \`npm run build:csdk\` (npm install does it)`,
+      );
+    }
+    this.logs = new FunctionLogs(group.logDir);
+    this.messages = new MessageBus(new SubscriptionRouter(group.subscriptions, this.registry), {
+      isFunction: (target) => this.registry.tryResolve(target) !== undefined,
+      canAccept: (target, bytes) => this.poolFor(this.registry.resolve(target).fn).canAccept(bytes),
+      deliver: (target, payload, clientContext) => this.deliverEvent(target, payload, clientContext),
+    });
+    this.services = new ServiceCalls(this, this.messages);
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    for (const fn of group.functions) {
+      this.pools.set(
+        fn,
+        new FunctionPool(fn, (spec, hooks) => this.createWorker(spec, hooks), {
+          onRequest: (worker, request) => this.services.handle(worker, request),
+          wakeSweeper: () => this.sweeper.wake(),
+        }, limits),
+      );
+    }
+    this.sweeper = new Sweeper([...this.pools.values()]);
+  }
+
+  /** Load the group, start pinned functions and the local endpoint. */
+  static async start(options: RuntimeOptions = {}): Promise<Runtime> {
+    const group =
+      options.group === undefined ? loadExampleGroup() : typeof options.group === 'string' ? loadGroupFile(options.group) : options.group;
+    const runtime = new Runtime(group, options);
+    runtime.sweeper.start();
+    for (const pool of runtime.pools.values()) pool.start();
+    const http = options.http === undefined ? group.http : options.http;
+    if (http) {
+      try {
+        const server = await startInvokeServer(runtime, http);
+        runtime.httpServer = server;
+        runtime.httpAddress = server.address;
+      } catch (error) {
+        await runtime.stop();
+        throw error;
+      }
+    }
+    return runtime;
+  }
+
+  async invoke(name: string, payload: Uint8Array | string = Buffer.alloc(0), options?: InvokeOptions): Promise<InvokeResult> {
+    if (this.stopped) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is stopped');
+    const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+    const { fn, executedVersion } = this.registry.resolve(name, options?.qualifier);
+    const type = options?.type ?? 'RequestResponse';
+    const clientContext = options?.clientContext ? encodeClientContext(options.clientContext) : null;
+    const pool = this.pools.get(fn)!;
+
+    if (type === 'RequestResponse') {
+      checkPayload(bytes, SYNC_PAYLOAD_LIMIT, type);
+      const invocation = new Invocation(bytes, clientContext, fn.timeoutMs);
+      const tail = options?.logType === 'Tail';
+      if (tail) invocation.logOffset = this.logs.offsetOf(fn);
+      const started = tail ? Date.now() : 0;
+      let outcome: Outcome | null = pool.dispatch(invocation, true);
+      if (outcome === null) outcome = await invocation.whenSettled();
+      const result: InvokeResult = { statusCode: 200, payload: outcome.payload, executedVersion };
+      if (outcome.kind !== 'success') result.functionError = outcome.kind === 'handled' ? 'Handled' : 'Unhandled';
+      if (tail) {
+        const output = this.logs.readSince(fn, invocation.logOffset, LOG_TAIL_BYTES);
+        result.logResult = composeLogTail(output, executedVersion, Date.now() - started, fn, outcome, LOG_TAIL_BYTES);
+      }
+      return result;
+    }
+    if (type === 'Event') {
+      checkPayload(bytes, EVENT_PAYLOAD_LIMIT, type);
+      this.dispatchEvent(pool, bytes, clientContext);
+      return { statusCode: 202, payload: Buffer.alloc(0), executedVersion };
+    }
+    if (type === 'DryRun') return { statusCode: 204, payload: Buffer.alloc(0), executedVersion };
+    throw new NanolambdaError('INVALID_PARAMETER', `invocation type "${String(type)}" is not RequestResponse, Event or DryRun`);
+  }
+
+  /** Stop accepting work, stop every worker, close the endpoint and logs. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.sweeper.stop();
+    await this.httpServer?.close();
+    await Promise.all([...this.pools.values()].map((pool) => pool.stop()));
+    this.logs.closeAll();
+  }
+
+  /** The pool of a function entry (for diagnostics and tests). */
+  poolFor(fn: FunctionSpec): FunctionPool {
+    const pool = this.pools.get(fn);
+    if (!pool) throw new NanolambdaError('FUNCTION_NOT_FOUND', `Function not found: ${fn.arn}`);
+    return pool;
+  }
+
+  /** Path of a function's log file. */
+  logPathOf(name: string): string {
+    return this.logs.pathFor(this.registry.resolve(name).fn);
+  }
+
+  private deliverEvent(target: string, payload: Buffer, clientContext: string): void {
+    const { fn } = this.registry.resolve(target);
+    checkPayload(payload, EVENT_PAYLOAD_LIMIT, 'Event');
+    this.dispatchEvent(this.poolFor(fn), payload, Buffer.from(clientContext));
+  }
+
+  private dispatchEvent(pool: FunctionPool, payload: Uint8Array, clientContext: Uint8Array | null): void {
+    const invocation = new Invocation(payload, clientContext, pool.fn.timeoutMs);
+    const outcome = pool.dispatch(invocation, false);
+    // Nobody waits for an Event: a failure is written to the function's log.
+    const report = (result: Outcome) => {
+      if (result.kind !== 'success' && !this.stopped) {
+        this.logs.append(pool.fn, `[${new Date().toISOString()}][ERROR]-nanolambda: event invocation failed: ${result.payload.toString()}\n`);
+      }
+    };
+    if (outcome) report(outcome);
+    else void invocation.whenSettled().then(report);
+  }
+
+  private createWorker(fn: FunctionSpec, hooks: WorkerHooks): Worker {
+    let env = this.envs.get(fn);
+    if (!env) {
+      env = workerEnvironment(fn, this.sdkLibDir);
+      this.envs.set(fn, env);
+    }
+    return new ExecutableWorker(fn, hooks, {
+      launcherPath: this.launcherPath,
+      env,
+      logFd: this.logs.fdFor(fn),
+      ringBytes: this.options.ringBytes ?? DEFAULT_RING_BYTES,
+      pipelineDepth: PIPELINE_DEPTH,
+    });
+  }
+}
+
+function checkPayload(payload: Uint8Array, limit: number, type: string): void {
+  if (payload.length > limit) {
+    throw new NanolambdaError(
+      'PAYLOAD_TOO_LARGE',
+      `${type} payload of ${payload.length} bytes exceeds the limit of ${limit} bytes`,
+    );
+  }
+}
+
+/** Client context must be base64 of a JSON object, as Lambda requires. */
+function encodeClientContext(base64: string): Buffer {
+  if (base64.length > CLIENT_CONTEXT_LIMIT) {
+    throw new NanolambdaError('INVALID_PARAMETER', `client context of ${base64.length} bytes exceeds ${CLIENT_CONTEXT_LIMIT} bytes`);
+  }
+  let parsed: unknown;
+  try {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64)) throw new Error('not base64');
+    parsed = JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
+  } catch {
+    throw new NanolambdaError('INVALID_PARAMETER', `client context "${base64.slice(0, 64)}" is not base64 of a JSON object`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new NanolambdaError('INVALID_PARAMETER', `client context "${base64.slice(0, 64)}" is not base64 of a JSON object`);
+  }
+  return Buffer.from(base64);
+}

@@ -1,0 +1,253 @@
+// A worker process running a C Lambda executable linked against csdk,
+// reached through the native channel: invocations and results travel through
+// shared-memory rings, everything else as control frames on a socketpair.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import type { FunctionSpec } from '../config/types';
+import { nativeBinding, type ChannelHandle, type NativeBinding } from '../native/binding';
+import { encodeFrame, FrameReader, type Frame, type RequestStatus } from '../native/control';
+import { RESPONSE_PAYLOAD_LIMIT } from '../limits';
+import {
+  exitedBeforeReady,
+  exitedDuringInvocation,
+  handledError,
+  protocolViolation,
+  responseTooLarge,
+  timedOut,
+} from './failures';
+import type { Invocation, Outcome } from './invocation';
+import type { Worker, WorkerHooks, WorkerState } from './worker';
+
+/** Result status values (NLW_STATUS_* in native/wire/nlw_channel.h). */
+const STATUS_SUCCESS = 0;
+const STATUS_HANDLED = 1;
+/** worker_state values (NLW_WORKER_*). */
+const WORKER_READY = 1;
+
+export interface ExecutableWorkerOptions {
+  launcherPath: string;
+  /** Environment of the function process (already complete). */
+  env: NodeJS.ProcessEnv;
+  /** Descriptor of the function's log file (stdout and stderr go there). */
+  logFd: number;
+  /** Bytes of each ring; a power of two. */
+  ringBytes: number;
+  /** Most invocations queued in the worker's ring at once. */
+  pipelineDepth: number;
+}
+
+export class ExecutableWorker implements Worker {
+  state: WorkerState = 'starting';
+  completions = 0;
+  pid: number | undefined;
+
+  private readonly native: NativeBinding;
+  private readonly channel: ChannelHandle;
+  private readonly socket: net.Socket;
+  private readonly child: ChildProcess;
+  private readonly reader = new FrameReader();
+  /** Accepted invocations in ring order; the head is the one running. */
+  private readonly fifo: Invocation[] = [];
+  private readonly meta = new Uint32Array(3);
+  private nextId = 1;
+  private exitPromise: Promise<void>;
+
+  constructor(
+    readonly fn: FunctionSpec,
+    private readonly hooks: WorkerHooks,
+    private readonly options: ExecutableWorkerOptions,
+  ) {
+    this.native = nativeBinding();
+    const opened = this.native.channelOpen(options.ringBytes);
+    this.channel = opened.handle;
+    try {
+      this.child = spawn(options.launcherPath, [fn.executable, ...fn.execArgs], {
+        stdio: ['ignore', options.logFd, options.logFd, opened.shmFd, opened.workerFd],
+        env: options.env,
+        cwd: undefined,
+      });
+    } finally {
+      // The child has its own copies now (or never will).
+      this.native.closeFd(opened.shmFd);
+      this.native.closeFd(opened.workerFd);
+    }
+    this.pid = this.child.pid;
+    this.socket = new net.Socket({ fd: opened.hostFd, readable: true, writable: true });
+    this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    // A dead peer shows up as the child's exit; socket errors add nothing.
+    this.socket.on('error', () => undefined);
+    this.exitPromise = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.onExit(code, signal);
+        resolve();
+      });
+      this.child.once('error', (error) => {
+        // spawn itself failed (launcher missing): no 'exit' will follow.
+        if (this.child.pid === undefined) {
+          this.onExit(127, null, `cannot start ${options.launcherPath}: ${error.message}`);
+          resolve();
+        }
+      });
+    });
+  }
+
+  get inFlight(): number {
+    return this.fifo.length;
+  }
+
+  submit(invocation: Invocation, spin: boolean): Outcome | null | false {
+    if (this.state === 'stopping' || this.state === 'exited') return false;
+    if (this.fifo.length >= this.options.pipelineDepth) return false;
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    invocation.id = id;
+    let accepted: boolean;
+    try {
+      accepted = this.native.channelSubmit(this.channel, id, invocation.payload, invocation.clientContext);
+    } catch (error) {
+      if (error instanceof RangeError || error instanceof TypeError) throw error;
+      // The worker corrupted the ring: it is stopped, the invocation goes elsewhere.
+      this.failProtocol((error as Error).message);
+      return false;
+    }
+    if (!accepted) return false;
+    this.fifo.push(invocation);
+    if (this.fifo.length > 1) return null;
+    // Without spinning, take() still arms the doorbell for this result.
+    const result = this.take(spin);
+    if (result !== undefined) return this.finishHead(result);
+    // take() may have found a corrupt ring and stopped the worker.
+    if ((this.state as WorkerState) === 'stopping') return null;
+    invocation.startedAt = Date.now();
+    this.hooks.onAwaiting(this);
+    return null;
+  }
+
+  checkDeadline(nowMs: number): void {
+    const head = this.fifo[0];
+    if (!head || head.startedAt === 0 || this.state === 'exited') return;
+    if (nowMs - head.startedAt < head.timeoutMs) return;
+    // A result may be waiting behind a doorbell we have not read yet.
+    this.drain();
+    const stillHead = this.fifo[0];
+    if (stillHead !== head) return;
+    this.fifo.shift();
+    head.settle(timedOut(head.timeoutMs));
+    this.terminate();
+  }
+
+  reply(requestId: number, status: RequestStatus, payload: Uint8Array): void {
+    if (this.state === 'exited') return;
+    this.send({ reply: { id: requestId, status, payload } });
+  }
+
+  stop(graceMs: number): Promise<void> {
+    if (this.state === 'exited') return this.exitPromise;
+    if (this.state !== 'stopping') {
+      this.state = 'stopping';
+      this.send({ shutdown: {} });
+      this.child.kill('SIGTERM');
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      timer.unref();
+      void this.exitPromise.then(() => clearTimeout(timer));
+    }
+    return this.exitPromise;
+  }
+
+  /** Kill at once (timeout or protocol violation); the exit handler cleans up. */
+  private terminate(): void {
+    if (this.state === 'exited') return;
+    this.state = 'stopping';
+    this.child.kill('SIGKILL');
+  }
+
+  /** Take one result for the head invocation and turn it into an outcome. */
+  private finishHead(result: Buffer): Outcome {
+    const head = this.fifo.shift()!;
+    this.completions++;
+    const [id, status] = this.meta;
+    if (id !== head.id) {
+      this.terminate();
+      return protocolViolation(`result for invocation ${id} while ${head.id} was running`);
+    }
+    if (this.fifo.length > 0) this.fifo[0]!.startedAt = Date.now();
+    if (status === STATUS_SUCCESS) {
+      if (result.length > RESPONSE_PAYLOAD_LIMIT) return responseTooLarge(result.length, RESPONSE_PAYLOAD_LIMIT);
+      return { kind: 'success', payload: result };
+    }
+    if (status === STATUS_HANDLED) return handledError(result);
+    this.terminate();
+    return protocolViolation(`unknown result status ${status}`);
+  }
+
+  /** channelTake, with a corrupt ring turned into stopping the worker. */
+  private take(spin: boolean): Buffer | undefined {
+    if (this.state === 'exited') return undefined;
+    try {
+      return this.native.channelTake(this.channel, this.meta, spin);
+    } catch (error) {
+      this.failProtocol((error as Error).message);
+      return undefined;
+    }
+  }
+
+  /** Take every result that is ready; the channel re-arms its doorbell. */
+  private drain(): void {
+    let took = false;
+    while (this.fifo.length > 0) {
+      const head = this.fifo[0]!;
+      const result = this.take(false);
+      if (result === undefined) break;
+      head.settle(this.finishHead(result));
+      took = true;
+    }
+    if (took && this.state !== 'exited') this.hooks.onCapacity(this);
+  }
+
+  private onSocketData(chunk: Buffer): void {
+    let frames: Frame[];
+    try {
+      frames = this.reader.push(chunk);
+    } catch (error) {
+      this.failProtocol((error as Error).message);
+      return;
+    }
+    for (const frame of frames) {
+      if (frame.doorbell) this.drain();
+      else if (frame.request) this.hooks.onRequest(this, frame.request);
+      else if (frame.hello) this.state = this.state === 'starting' ? 'ready' : this.state;
+      else this.failProtocol(`unexpected control frame ${Object.keys(frame).join(',')}`);
+    }
+  }
+
+  private failProtocol(detail: string): void {
+    const head = this.fifo.shift();
+    head?.settle(protocolViolation(detail));
+    this.terminate();
+  }
+
+  private send(frame: Frame): void {
+    if (!this.socket.destroyed) this.socket.write(encodeFrame(frame));
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void {
+    if (this.state === 'exited') return;
+    // Results the worker published before dying are real results.
+    if (spawnError === undefined) this.drain();
+    const status = new Uint32Array(3);
+    this.native.channelWorkerState(this.channel, status);
+    const wasReady = status[0]! >= WORKER_READY;
+    const busyId = status[1]!;
+    this.state = 'exited';
+    this.socket.destroy();
+    this.native.channelClose(this.channel);
+
+    const orphans: Invocation[] = [];
+    for (const invocation of this.fifo.splice(0)) {
+      if (!wasReady) invocation.settle(exitedBeforeReady(code, signal));
+      else if (invocation.id === busyId) invocation.settle(exitedDuringInvocation(code, signal));
+      else orphans.push(invocation);
+    }
+    this.hooks.onExit(this, orphans);
+  }
+}

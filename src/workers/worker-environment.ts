@@ -1,0 +1,41 @@
+// The environment a Greengrass V1 function process expects
+// (shared/spec/greengrass-v1.md §2.1), plus the channel descriptors of the
+// native bridge. Functions get a clean environment, not the host's.
+import type { FunctionSpec } from '../config/types';
+
+export const ROUTER_FUNCTION_ARN = 'arn:aws:lambda:::function:GGRouter';
+export const SHADOW_FUNCTION_ARN = 'arn:aws:lambda:::function:GGShadowService';
+export const SECRETS_MANAGER_FUNCTION_ARN = 'arn:aws:lambda:::function:GGSecretManager:1';
+/** The Greengrass interface version the SDKs check against. */
+export const GGC_MAX_INTERFACE_VERSION = '1.5';
+
+/** Host variables a function may reasonably rely on. */
+const inherited = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'HOME'];
+
+export function workerEnvironment(fn: FunctionSpec, sdkLibDir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const name of inherited) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  // Executables built against the public stub library carry a RUNPATH to it;
+  // LD_LIBRARY_PATH wins over RUNPATH, so ours is the one they load.
+  const previous = process.env.LD_LIBRARY_PATH;
+  Object.assign(env, fn.environment, {
+    LD_LIBRARY_PATH: previous ? `${sdkLibDir}:${previous}` : sdkLibDir,
+    MY_FUNCTION_ARN: fn.arn,
+    ROUTER_FUNCTION_ARN,
+    SHADOW_FUNCTION_ARN,
+    SECRETS_MANAGER_FUNCTION_ARN,
+    ENCODING_TYPE: fn.encoding,
+    GGC_MAX_INTERFACE_VERSION,
+    AWS_REGION: fn.region,
+    AWS_DEFAULT_REGION: fn.region,
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_VERSION: fn.version,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: fn.memoryBytes ? String(Math.floor(fn.memoryBytes / (1024 * 1024))) : '',
+    NANOLAMBDA_SHM_FD: '3',
+    NANOLAMBDA_SOCK_FD: '4',
+  });
+  return env;
+}

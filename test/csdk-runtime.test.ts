@@ -1,0 +1,162 @@
+// End-to-end behaviour of the C SDK's runtime with our example executables,
+// driven through csdk/test/host_harness.c (real region, real socket, real
+// frames; the harness waits for doorbells instead of spinning) and through
+// the C floor benchmark (which spins).
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildHarness,
+  buildPingpong,
+  ensureSdk,
+  examplesDir,
+  hasTool,
+  results,
+  runHarness,
+  sdkLib,
+  tempDir,
+  type HarnessEvent,
+} from './fixtures/csdk-build';
+
+const canRun = hasTool('cc') && process.platform === 'linux';
+let dir = '';
+let harness = '';
+const ex = (name: string) => join(examplesDir, name);
+const exitOf = (events: HarnessEvent[]) => events.find((e) => e.event === 'exit');
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+beforeAll(() => {
+  if (!canRun) return;
+  ensureSdk();
+  dir = tempDir('csdk-runtime-');
+  harness = buildHarness(dir);
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!canRun)('C SDK runtime with the example executables', () => {
+  it('echo returns every payload byte for byte, from 0 bytes to 6 MiB', () => {
+    const sizes = [0, 1, 63, 4096, 65536, 1 << 20, 6 * 1024 * 1024];
+    const events = runHarness(harness, ex('echo'), [
+      'invoke - hello world',
+      ...sizes.map((n) => `invokelen - ${n}`),
+      'sigterm',
+    ]);
+    const res = results(events);
+    expect(res[0]).toMatchObject({ status: 0, payload: 'hello world' });
+    expect(res.slice(1).map((r) => [r.len, r.match, r.id === r.expected_id])).toEqual(
+      sizes.map((n) => [n, true, true]),
+    );
+    expect(events.find((e) => e.event === 'hello')).toMatchObject({
+      state: 1,
+      sdk_version: expect.stringContaining('nanolambda'),
+    });
+    expect(exitOf(events)).toMatchObject({ code: 0, signal: 0 });
+  });
+
+  it('counter keeps its state across invocations of a warm worker', () => {
+    const events = runHarness(harness, ex('counter'), ['invoke - a', 'invoke - b', 'invoke - c', 'shutdown']);
+    expect(results(events).map((r) => r.payload)).toEqual(['1', '2', '3']);
+    expect(exitOf(events)).toMatchObject({ code: 0, signal: 0 });
+  });
+
+  it('invokee answers, and reports an empty payload as a handled error', () => {
+    const events = runHarness(harness, ex('invokee'), ['invoke - bob', 'invoke - ', 'close']);
+    const [ok, bad] = results(events);
+    expect(ok).toMatchObject({ status: 0, payload: 'hello bob' });
+    expect(bad).toMatchObject({ status: 1, payload: expect.stringContaining('empty payload') });
+    // With the host gone the worker exits quietly.
+    expect(exitOf(events)).toMatchObject({ code: 0, signal: 0 });
+  });
+
+  it.each([
+    ['segv', { code: -1, signal: 11 }],
+    ['abort', { code: -1, signal: 6 }],
+    ['exit', { code: 3, signal: 0 }],
+  ])('crasher "%s" dies inside the handler with busy_id set', (payload, how) => {
+    const events = runHarness(harness, ex('crasher'), ['invoke - fine', `invoke - ${payload}`]);
+    expect(results(events)).toHaveLength(1);
+    expect(events.find((e) => e.event === 'eof')).toMatchObject({ busy_id: 2 });
+    expect(exitOf(events)).toMatchObject(how);
+  });
+
+  it('hanger stays busy (busy_id) until killed, after logging in the gg_log format', () => {
+    const log = join(dir, 'hanger.log');
+    const events = runHarness(harness, ex('hanger'), ['invoke - x', 'kill'], {
+      log,
+      env: { HARNESS_RESULT_TIMEOUT_MS: '500' },
+    });
+    expect(events.find((e) => e.event === 'timeout')).toMatchObject({ busy_id: 1 });
+    expect(exitOf(events)).toMatchObject({ signal: 9 });
+    expect(readFileSync(log, 'utf8')).toMatch(
+      /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\]\[INFO\]-hanger: sleeping forever\n$/,
+    );
+  });
+
+  it('publisher takes the topic from the client context, then PUBLISH_TOPIC', () => {
+    const ctx = b64(JSON.stringify({ custom: { topic: 'from/context' } }));
+    const events = runHarness(harness, ex('publisher'), [`invoke ${ctx} hello`, 'invoke - abc', 'sigterm'], {
+      env: { PUBLISH_TOPIC: 'from/env' },
+    });
+    const reqs = events.filter((e) => e.event === 'request');
+    expect(reqs).toMatchObject([
+      { call: 'publish', topic: 'from/context', payload: 'hello', policy: 0 },
+      { call: 'publish', topic: 'from/env', payload: 'abc', policy: 0 },
+    ]);
+    expect(results(events).map((r) => r.payload)).toEqual([
+      'published 5 bytes to from/context',
+      'published 3 bytes to from/env',
+    ]);
+  });
+
+  it('publisher with an empty topic fails with a handled error (the SDK refuses it)', () => {
+    const events = runHarness(harness, ex('publisher'), ['invoke - x', 'sigterm'], { env: { PUBLISH_TOPIC: '' } });
+    expect(results(events)[0]).toMatchObject({ status: 1 });
+  });
+
+  it('invoker relays the invokee response and reports HANDLED/UNHANDLED', () => {
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:invokee:1';
+    const ok = runHarness(harness, ex('invoker'), ['invoke - hi', 'sigterm'], { env: { INVOKEE_ARN: arn } });
+    expect(ok.find((e) => e.event === 'request')).toMatchObject({ call: 'invoke', arn, event_type: 0, payload: 'hi' });
+    expect(results(ok)[0]).toMatchObject({ status: 0, payload: `invoked ${arn} event=0: hi` });
+
+    const handled = runHarness(harness, ex('invoker'), ['invoke - hi', 'sigterm'], {
+      env: { INVOKEE_ARN: arn, HARNESS_INVOKE_STATUS: '1' },
+    });
+    expect(results(handled)[0]).toMatchObject({ status: 1, payload: `HANDLED: invoked ${arn} event=0: hi` });
+
+    const unhandled = runHarness(harness, ex('invoker'), ['invoke - hi', 'sigterm'], {
+      env: { INVOKEE_ARN: arn, HARNESS_INVOKE_STATUS: '2', INVOKE_TYPE: 'event' },
+    });
+    expect(unhandled.find((e) => e.event === 'request')).toMatchObject({ event_type: 1 });
+    expect(results(unhandled)[0]).toMatchObject({ status: 1, payload: expect.stringMatching(/^UNHANDLED: /) });
+  });
+
+  it('allocator touches the memory it is asked for', () => {
+    const events = runHarness(harness, ex('allocator'), ['invoke - 16', 'sigterm']);
+    expect(results(events)[0]).toMatchObject({ status: 0, payload: '16' });
+  });
+});
+
+describe.skipIf(!canRun)('C floor benchmark', () => {
+  it('round-trips every size correctly and the worker exits 0 on SIGTERM', () => {
+    const pingpong = buildPingpong(dir);
+    const r = spawnSync(pingpong, ['--iterations', '200', '--warmup', '10', '--lib', sdkLib, ex('echo')], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.bytes)).toEqual([0, 64, 4096, 65536, 1048576]);
+    for (const l of lines) {
+      expect(l.case).toBe('c-floor');
+      expect(l.p50_us).toBeGreaterThan(0);
+      expect(l.p99_us).toBeGreaterThanOrEqual(l.p50_us);
+      expect(l.ops_per_s).toBeGreaterThan(0);
+    }
+  });
+});

@@ -1,0 +1,87 @@
+// Test helpers around the built SDK: where it is, building C test
+// executables against it, and writing group files that use them.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(__dirname, '..', '..');
+export const sdkDir = path.join(repoRoot, 'sdk');
+export const examplesDir = path.join(sdkDir, 'libexec', 'nanolambda', 'examples');
+
+/** Build the SDK (lib, launcher, examples) unless the install is there. */
+export function ensureSdkBuilt(): void {
+  if (fs.existsSync(path.join(sdkDir, 'bin', 'nanolambda-launcher')) && fs.existsSync(path.join(examplesDir, 'echo'))) return;
+  execFileSync('npm', ['run', 'build:csdk'], { cwd: repoRoot, stdio: 'inherit' });
+}
+
+/** A fresh temporary directory under test/.tmp (kept for post-mortems). */
+export function tempDir(prefix: string): string {
+  const base = path.join(repoRoot, 'test', '.tmp');
+  fs.mkdirSync(base, { recursive: true });
+  return fs.mkdtempSync(path.join(base, `${prefix}-`));
+}
+
+/** Compile a C source against our SDK with the strict flags users get. */
+export function buildExecutable(source: string, outDir: string, extraFlags: string[] = []): string {
+  const out = path.join(outDir, path.basename(source, '.c'));
+  execFileSync(
+    'gcc',
+    [
+      '-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic', '-D_GNU_SOURCE',
+      '-I', path.join(sdkDir, 'include'),
+      source, '-o', out,
+      '-L', path.join(sdkDir, 'lib'), '-laws-greengrass-core-sdk-c', '-Wl,--enable-new-dtags', `-Wl,-rpath,${path.join(sdkDir, 'lib')}`,
+      ...extraFlags,
+    ],
+    { stdio: 'pipe' },
+  );
+  return out;
+}
+
+export const ARN_PREFIX = 'arn:aws:lambda:us-east-1:123456789012:function:';
+
+export interface TestFunction {
+  name: string;
+  executable: string;
+  timeout?: number;
+  pinned?: boolean;
+  maxInstances?: number;
+  env?: Record<string, string>;
+}
+
+/** Write a group file (version 1 of each function) and return its path. */
+export function writeGroup(dir: string, functions: TestFunction[], subscriptions: Array<{ source: string; subject: string; target: string }> = []): string {
+  const json = {
+    FunctionDefinitionVersion: {
+      DefaultConfig: { Execution: { IsolationMode: 'NoContainer' } },
+      Functions: functions.map((f) => ({
+        Id: f.name,
+        FunctionArn: `${ARN_PREFIX}${f.name}:1`,
+        FunctionConfiguration: {
+          Executable: path.basename(f.executable),
+          EncodingType: 'binary',
+          Timeout: f.timeout ?? 3,
+          Pinned: f.pinned ?? false,
+          Environment: { Variables: f.env ?? {}, Execution: { IsolationMode: 'NoContainer' } },
+        },
+      })),
+    },
+    SubscriptionDefinitionVersion: {
+      Subscriptions: subscriptions.map((s, i) => ({ Id: `s${i}`, Source: s.source, Subject: s.subject, Target: s.target })),
+    },
+    Nanolambda: {
+      Code: Object.fromEntries(functions.map((f) => [`${ARN_PREFIX}${f.name}:1`, f.executable])),
+      MaxInstances: Object.fromEntries(functions.filter((f) => f.maxInstances).map((f) => [`${ARN_PREFIX}${f.name}:1`, f.maxInstances])),
+      Http: false,
+      LogDir: path.join(dir, 'logs'),
+    },
+  };
+  const file = path.join(dir, 'group.json');
+  fs.writeFileSync(file, JSON.stringify(json, null, 2));
+  return file;
+}
+
+export function hostTmp(): string {
+  return os.tmpdir();
+}

@@ -1,0 +1,81 @@
+// nanolambda-launcher: its CMake build, descriptor checks and exit statuses
+// (125 launcher failure or misuse, 126 cannot execute, 127 not found).
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { nativeBinding } from '../src/native/binding';
+import { repoRoot, tmpDir } from './helpers/wire-cc';
+
+let launcher: string;
+
+beforeAll(() => {
+  if (!fs.existsSync(path.join(repoRoot, 'build', 'Release', 'nanolambda.node'))) {
+    execFileSync('npm', ['run', 'build:addon'], { cwd: repoRoot, stdio: 'pipe' });
+  }
+  // Through its own CMakeLists, as the SDK build pulls it in.
+  const buildDir = path.join(tmpDir, 'launcher-build');
+  const prefix = path.join(tmpDir, 'launcher-install');
+  execFileSync('cmake', ['-S', path.join(repoRoot, 'native', 'launcher'), '-B', buildDir, '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'pipe' });
+  execFileSync('cmake', ['--build', buildDir], { stdio: 'pipe' });
+  execFileSync('cmake', ['--install', buildDir, '--prefix', prefix], { stdio: 'pipe' });
+  launcher = path.join(prefix, 'bin', 'nanolambda-launcher');
+}, 120_000);
+
+/** Runs the launcher with a real channel's memfd and socket on fds 3 and 4. */
+function runWithChannel(args: string[]) {
+  const binding = nativeBinding();
+  const { handle, shmFd, hostFd, workerFd } = binding.channelOpen(64 * 1024);
+  try {
+    return spawnSync(launcher, args, {
+      stdio: ['ignore', 'pipe', 'pipe', shmFd, workerFd],
+      env: { NANOLAMBDA_SHM_FD: '3', NANOLAMBDA_SOCK_FD: '4' },
+      encoding: 'utf8',
+    });
+  } finally {
+    for (const fd of [shmFd, hostFd, workerFd]) binding.closeFd(fd);
+    binding.channelClose(handle);
+  }
+}
+
+describe('nanolambda-launcher', () => {
+  it('prints a usage line and exits 125 without an executable', () => {
+    const run = spawnSync(launcher, [], { encoding: 'utf8' });
+    expect(run.status).toBe(125);
+    expect(run.stderr).toContain('usage: nanolambda-launcher <executable> [args...]');
+  });
+
+  it('exits 125 when fd 3 or fd 4 is missing or of the wrong kind', () => {
+    const missing = spawnSync(launcher, ['/bin/true'], { encoding: 'utf8' });
+    expect(missing.status).toBe(125);
+    expect(missing.stderr).toContain('fd 3 (NANOLAMBDA_SHM_FD) is not open');
+    const file = path.join(tmpDir, 'not-a-socket');
+    fs.writeFileSync(file, 'x');
+    const fd = fs.openSync(file, 'r');
+    try {
+      const swapped = spawnSync(launcher, ['/bin/true'], { stdio: ['ignore', 'pipe', 'pipe', fd, fd], encoding: 'utf8' });
+      expect(swapped.status).toBe(125);
+      expect(swapped.stderr).toContain('fd 4 (NANOLAMBDA_SOCK_FD) is not a socket');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('execs the executable in place with its arguments and environment', () => {
+    const run = runWithChannel(['/bin/sh', '-c', 'echo "$0|$1|$NANOLAMBDA_SHM_FD"; test -S /dev/fd/4 || exit 9', 'zero', 'one']);
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe('zero|one|3\n');
+  });
+
+  it('exits 127 for a missing executable and 126 for one it cannot run', () => {
+    const missing = runWithChannel([path.join(tmpDir, 'no-such-function')]);
+    expect(missing.status).toBe(127);
+    expect(missing.stderr).toBe(`nanolambda-launcher: cannot execute '${path.join(tmpDir, 'no-such-function')}': No such file or directory\n`);
+    const notExecutable = path.join(tmpDir, 'not-executable');
+    fs.writeFileSync(notExecutable, '#!/bin/sh\n', { mode: 0o644 });
+    const denied = runWithChannel([notExecutable]);
+    expect(denied.status).toBe(126);
+    expect(denied.stderr).toContain(`cannot execute '${notExecutable}': Permission denied`);
+  });
+});

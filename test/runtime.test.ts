@@ -1,0 +1,204 @@
+// End to end through the TypeScript API: real C executables linked against
+// our SDK, started through the launcher, invoked over the native channel.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Runtime } from '../src/runtime';
+import type { PublishEvent } from '../src/messaging/message-bus';
+import { ARN_PREFIX, buildExecutable, ensureSdkBuilt, examplesDir, tempDir, writeGroup } from './helpers/sdk';
+
+let runtime: Runtime;
+let dir: string;
+
+function errorOf(payload: Buffer): { errorType?: string; errorMessage: string } {
+  return JSON.parse(payload.toString('utf8'));
+}
+
+beforeAll(async () => {
+  ensureSdkBuilt();
+  dir = tempDir('runtime');
+  const garbage = buildExecutable(path.join(__dirname, 'fixtures', 'garbage.c'), dir);
+  const example = (name: string) => path.join(examplesDir, name);
+  const group = writeGroup(
+    dir,
+    [
+      { name: 'echo', executable: example('echo') },
+      { name: 'counter', executable: example('counter'), maxInstances: 1 },
+      { name: 'publisher', executable: example('publisher'), env: { PUBLISH_TOPIC: 'demo/events' } },
+      { name: 'invoker', executable: example('invoker'), env: { INVOKEE_ARN: `${ARN_PREFIX}invokee:1` } },
+      { name: 'invokee', executable: example('invokee') },
+      { name: 'crasher', executable: example('crasher') },
+      { name: 'hanger', executable: example('hanger'), timeout: 1 },
+      { name: 'garbage', executable: garbage },
+      { name: 'pinned', executable: example('counter'), pinned: true },
+    ],
+    [{ source: `${ARN_PREFIX}publisher:1`, subject: 'demo/#', target: `${ARN_PREFIX}counter:1` }],
+  );
+  runtime = await Runtime.start({ group, http: false });
+});
+
+afterAll(async () => {
+  await runtime?.stop();
+});
+
+describe('synchronous invocations', () => {
+  it('echoes binary payloads of every size byte for byte', async () => {
+    for (const size of [0, 1, 64, 4096, 65536, 1 << 20, 6 * 1024 * 1024]) {
+      const payload = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) payload[i] = (i * 131 + 7) & 0xff;
+      const result = await runtime.invoke('echo', payload);
+      expect(result.statusCode).toBe(200);
+      expect(result.functionError).toBeUndefined();
+      expect(result.executedVersion).toBe('1');
+      expect(Buffer.compare(result.payload, payload)).toBe(0);
+    }
+  });
+
+  it('resolves every name form to the same function', async () => {
+    for (const name of ['echo', 'echo:1', `${ARN_PREFIX}echo`, `${ARN_PREFIX}echo:1`, '123456789012:function:echo']) {
+      const result = await runtime.invoke(name, 'x');
+      expect(result.payload.toString()).toBe('x');
+    }
+    await expect(runtime.invoke('nope', 'x')).rejects.toMatchObject({ code: 'FUNCTION_NOT_FOUND' });
+    await expect(runtime.invoke('echo:1', 'x', { qualifier: '2' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
+  });
+
+  it('runs many invocations in flight and answers each with its own payload', async () => {
+    const results = await Promise.all(Array.from({ length: 2000 }, (_, i) => runtime.invoke('echo', `n${i}`)));
+    results.forEach((r, i) => expect(r.payload.toString()).toBe(`n${i}`));
+  });
+
+  it('keeps a warm worker: state outside the handler survives', async () => {
+    const first = Number((await runtime.invoke('counter', '')).payload.toString());
+    const second = Number((await runtime.invoke('counter', '')).payload.toString());
+    expect(second).toBe(first + 1);
+  });
+
+  it('refuses payloads over the limits with a clear error', async () => {
+    await expect(runtime.invoke('echo', Buffer.alloc(6 * 1024 * 1024 + 1))).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    await expect(runtime.invoke('echo', Buffer.alloc(1024 * 1024 + 1), { type: 'Event' })).rejects.toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+    });
+    await expect(runtime.invoke('echo', 'x', { clientContext: 'not base64!' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
+  });
+
+  it('returns the log tail with START/END/REPORT lines', async () => {
+    const result = await runtime.invoke('invokee', 'tail', { logType: 'Tail' });
+    const tail = Buffer.from(result.logResult!, 'base64').toString();
+    expect(tail).toMatch(/^START RequestId: [0-9a-f-]{36} Version: 1\n/);
+    expect(tail).toMatch(/END RequestId: /);
+    expect(tail).toMatch(/REPORT RequestId: .*Duration: [0-9.]+ ms/);
+  });
+});
+
+describe('events, publish and function-to-function calls', () => {
+  it('accepts an Event with 202 and runs it', async () => {
+    const before = Number((await runtime.invoke('counter', '')).payload.toString());
+    const result = await runtime.invoke('counter', '', { type: 'Event' });
+    expect(result.statusCode).toBe(202);
+    await expectCounterToSeeOneMore(before);
+  });
+
+  it('routes gg_publish through the subscriptions to the target function', async () => {
+    const seen = new Promise<PublishEvent>((resolve) => runtime.messages.once('publish', resolve));
+    const before = Number((await runtime.invoke('counter', '')).payload.toString());
+    const result = await runtime.invoke('publisher', 'hello bus');
+    expect(result.functionError).toBeUndefined();
+    const event = await seen;
+    expect(event.topic).toBe('demo/events');
+    expect(event.payload.toString()).toBe('hello bus');
+    expect(event.targets).toEqual([`${ARN_PREFIX}counter:1`]);
+    await expectCounterToSeeOneMore(before);
+  });
+
+  it('lets one function invoke another with gg_invoke', async () => {
+    const result = await runtime.invoke('invoker', 'world');
+    expect(result.functionError).toBeUndefined();
+    expect(result.payload.toString()).toContain('hello world');
+  });
+});
+
+describe('failures never take the runtime down', () => {
+  it('turns a segfault into an Unhandled error naming the signal, then serves with a fresh worker', async () => {
+    const pool = runtime.poolFor(runtime.registry.resolve('crasher').fn);
+    await runtime.invoke('crasher', 'warm');
+    const pidBefore = pool.workers[0]?.pid;
+    const result = await runtime.invoke('crasher', 'segv');
+    expect(result.functionError).toBe('Unhandled');
+    const error = errorOf(result.payload);
+    expect(error.errorType).toBe('Runtime.ExitError');
+    expect(error.errorMessage).toMatch(/signal: segmentation fault \(SIGSEGV\)/);
+    const after = await runtime.invoke('crasher', 'still alive');
+    expect(after.payload.toString()).toBe('still alive');
+    expect(pool.workers[0]?.pid).not.toBe(pidBefore);
+  });
+
+  it('names the exit code of a function that exits mid-invocation', async () => {
+    const result = await runtime.invoke('crasher', 'exit');
+    expect(result.functionError).toBe('Unhandled');
+    expect(errorOf(result.payload).errorMessage).toMatch(/exit status 3/);
+  });
+
+  it('kills a hanging function at its timeout with Lambda\'s message', async () => {
+    const started = Date.now();
+    const result = await runtime.invoke('hanger', 'x');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(result.functionError).toBe('Unhandled');
+    const error = errorOf(result.payload);
+    expect(error.errorType).toBe('Sandbox.Timedout');
+    expect(error.errorMessage).toMatch(/Task timed out after 1\.00 seconds/);
+    expect((await runtime.invoke('echo', 'after hang')).payload.toString()).toBe('after hang');
+  });
+
+  for (const mode of ['socket', 'frame', 'ring']) {
+    it(`survives a function writing garbage (${mode})`, async () => {
+      const result = await runtime.invoke('garbage', mode);
+      expect(result.functionError).toBe('Unhandled');
+      expect((await runtime.invoke('garbage', 'fine')).payload.toString()).toBe('fine');
+      expect((await runtime.invoke('echo', 'ok')).payload.toString()).toBe('ok');
+    });
+  }
+
+  it('restarts a pinned worker after it is killed and keeps queued work', async () => {
+    const pool = runtime.poolFor(runtime.registry.resolve('pinned').fn);
+    await waitFor(async () => pool.workers.length === 1);
+    const pid = pool.workers[0]!.pid!;
+    process.kill(pid, 'SIGKILL');
+    const result = await runtime.invoke('pinned', '');
+    expect(result.functionError).toBeUndefined();
+    expect(pool.workers[0]!.pid).not.toBe(pid);
+  });
+});
+
+describe('logs', () => {
+  it('writes gg_log and stdout/stderr of a function to its log file', async () => {
+    await runtime.invoke('invokee', 'log me');
+    const file = runtime.logPathOf('invokee');
+    expect(file).toBe(path.join(dir, 'logs', 'user', 'us-east-1', '123456789012', 'invokee.log'));
+    await waitFor(async () => fs.readFileSync(file, 'utf8').includes('log me'));
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text).toMatch(/\[\d{4}-\d\d-\d\dT[\d:.]+Z\]\[INFO\]-invokee: greeting log me/);
+    expect(text).toMatch(/invokee: answered 12 bytes/);
+  });
+});
+
+/**
+ * counter (one worker) counts its invocations. After `before`, each poll adds
+ * one; the value runs one ahead of the polls only if another invocation (the
+ * Event or the routed message) ran in between.
+ */
+async function expectCounterToSeeOneMore(before: number): Promise<void> {
+  let polls = 0;
+  await waitFor(async () => {
+    polls++;
+    return Number((await runtime.invoke('counter', '')).payload.toString()) === before + polls + 1;
+  });
+}
+
+async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
