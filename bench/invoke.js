@@ -40,6 +40,7 @@ function summarize(name, bytes, samplesUs, seconds) {
     ops_per_s: Math.round(sorted.length / seconds),
   };
   results.push(row);
+  process.stderr.write(`# ${JSON.stringify(row)}\n`);
   return row;
 }
 
@@ -55,6 +56,7 @@ function benchGroup() {
   json.FunctionDefinitionVersion.Functions = json.FunctionDefinitionVersion.Functions.filter((f) => f.FunctionArn === echoArn);
   json.SubscriptionDefinitionVersion = { Subscriptions: [] };
   json.Nanolambda.Aliases = {};
+  json.Nanolambda.Code = { [echoArn]: json.Nanolambda.Code[echoArn] };
   json.Nanolambda.MaxInstances = { [echoArn]: 1 };
   json.Nanolambda.Http = false;
   json.Nanolambda.LogDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-'));
@@ -122,18 +124,27 @@ async function overHttp(port, bytes) {
   return summarize('http-keepalive-1-in-flight', bytes, samples, (performance.now() - start) / 1000);
 }
 
-function cFloor() {
-  const floor = path.join(root, 'build-csdk', 'bench-floor', 'pingpong');
-  const candidates = [floor, path.join(root, 'sdk', 'libexec', 'nanolambda', 'bench', 'pingpong')];
-  const exe = candidates.find((p) => fs.existsSync(p));
-  if (!exe) {
-    console.log('# C floor: pingpong binary not built (npm run build:csdk builds it); skipped');
-    return;
+/** Build bench/floor (the C floor and the bare executable) unless built. */
+function buildFloor() {
+  const dir = path.join(root, 'build-floor');
+  if (!fs.existsSync(path.join(dir, 'pingpong')) || !fs.existsSync(path.join(dir, 'bare_idle'))) {
+    execFileSync('cmake', ['-S', path.join(root, 'bench', 'floor'), '-B', dir, '-DCMAKE_BUILD_TYPE=Release'], { stdio: 'ignore' });
+    execFileSync('cmake', ['--build', dir], { stdio: 'ignore' });
   }
-  const out = execFileSync(exe, [path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples', 'echo'), ...(quick ? ['--quick'] : [])], {
-    env: { ...process.env, LD_LIBRARY_PATH: path.join(root, 'sdk', 'lib') },
-    encoding: 'utf8',
-  });
+  return dir;
+}
+
+function cFloor(floorDir) {
+  const out = execFileSync(
+    path.join(floorDir, 'pingpong'),
+    [
+      '--lib', path.join(root, 'sdk', 'lib'),
+      '--sizes', SIZES.join(','),
+      '--iterations', quick ? '20000' : '200000',
+      path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples', 'echo'),
+    ],
+    { encoding: 'utf8' },
+  );
   for (const line of out.split('\n')) {
     if (line.startsWith('{')) results.push(JSON.parse(line));
   }
@@ -145,7 +156,7 @@ function rssKb(pid) {
   return { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile'), shmem: field('RssShmem') };
 }
 
-async function memory(runtime) {
+async function memory(runtime, floorDir) {
   global.gc?.();
   const idle = rssKb(process.pid);
   results.push({ case: 'runtime-idle-rss', rss_kb: idle.rss, anon_kb: idle.anon, file_kb: idle.file });
@@ -154,12 +165,11 @@ async function memory(runtime) {
   const worker = pool.workers[0];
   for (let i = 0; i < 10000; i++) await runtime.invoke('echo', Buffer.alloc(64));
   const w = rssKb(worker.pid);
-  // The bare executable: the same echo binary, not started by nanolambda
-  // (gg_runtime_start returns at once), held idle by a debugger-free trick:
-  // a C program that only links the SDK and pauses.
-  const bare = path.join(root, 'build-csdk', 'bench-floor', 'bare_idle');
+  // The bare executable: linked against the SDK and initialised like a
+  // function, but never a worker (bench/floor/bare_idle.c).
+  const bare = path.join(floorDir, 'bare_idle');
   let bareRss;
-  if (fs.existsSync(bare)) {
+  {
     const { spawn } = require('node:child_process');
     const child = spawn(bare, [], { env: { LD_LIBRARY_PATH: path.join(root, 'sdk', 'lib') }, stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 300));
@@ -178,12 +188,15 @@ async function memory(runtime) {
 }
 
 async function main() {
-  cFloor();
+  const floorDir = buildFloor();
+  cFloor(floorDir);
   const runtime = await Runtime.start({ group: benchGroup(), http: { host: '127.0.0.1', port: 0 } });
   try {
-    await memory(runtime);
+    await memory(runtime, floorDir);
     for (const bytes of SIZES) await oneInFlight(runtime, bytes);
-    for (const bytes of SIZES) await manyInFlight(runtime, bytes, 256);
+    // Many in flight; large payloads use a smaller window so the pool's
+    // queued-bytes bound (64 MB) holds them without throttling.
+    for (const bytes of SIZES) await manyInFlight(runtime, bytes, bytes >= 1048576 ? 16 : bytes >= 65536 ? 64 : 256);
     for (const bytes of [64, 65536]) await overHttp(runtime.httpAddress.port, bytes);
   } finally {
     await runtime.stop();

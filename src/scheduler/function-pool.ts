@@ -154,6 +154,8 @@ export class FunctionPool {
       if (result === false) return;
       this.queue.shift();
       this.queuedBytes -= next.payload.length;
+      // A worker can finish it at once (its result was already waiting).
+      if (result !== null) next.settle(result);
     }
   }
 

@@ -33,6 +33,17 @@ function text(buf: Buffer, max = 160): string {
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
+/** The errorMessage of a function-error document, without Lambda's "RequestId: … Error: " prefix. */
+function errorText(payload: Buffer): string {
+  try {
+    const doc = JSON.parse(payload.toString('utf8')) as { errorType?: string; errorMessage?: string };
+    const message = (doc.errorMessage ?? '').replace(/^RequestId: \S+ Error: /, '');
+    return `${doc.errorType ?? 'error'}: ${message}`;
+  } catch {
+    return text(payload, 100);
+  }
+}
+
 function show(r: InvokeResult): string {
   return `${r.statusCode}${r.functionError ? ` ${r.functionError}` : ''}: ${text(r.payload)}`;
 }
@@ -129,7 +140,7 @@ export const demoSteps: DemoStep[] = [
       const again = await runtime.invoke('crasher', Buffer.from('alive'));
       succeeded(again, 'the next crasher call (a fresh worker)');
       check(again.payload.toString() === 'alive', `the fresh crasher worker to echo "alive", got ${show(again)}`);
-      return `crasher segv -> ${text(crash.payload, 100)}; echo still answers; the next crasher call got a fresh worker`;
+      return `crasher segv -> ${errorText(crash.payload)}; echo still answers; the next crasher call got a fresh worker`;
     },
   },
   {
@@ -141,7 +152,7 @@ export const demoSteps: DemoStep[] = [
       const took = ms(t0);
       check(r.functionError === 'Unhandled', `an Unhandled error for a timeout, got ${show(r)}`);
       check(r.payload.includes('Task timed out after 1.00 seconds'), `"Task timed out after 1.00 seconds", got ${show(r)}`);
-      return `hanger -> ${text(r.payload, 100)} (after ${took})`;
+      return `hanger -> ${errorText(r.payload)} (after ${took})`;
     },
   },
   {

@@ -1,0 +1,2 @@
+# Empty compiler generated dependencies file for bare_idle.
+# This may be replaced when dependencies are built.
