@@ -9,10 +9,10 @@
 //   node bench/invoke.js [--quick] [--json FILE]
 'use strict';
 const fs = require('node:fs');
+const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
-const http = require('node:http');
-const { execFileSync } = require('node:child_process');
+const { execFileSync, spawn } = require('node:child_process');
 const { Runtime } = require('../dist/index.js');
 const { exampleGroupJson } = require('../dist/examples/example-group.js');
 const { parseGroup } = require('../dist/config/load-group.js');
@@ -96,32 +96,38 @@ async function manyInFlight(runtime, bytes, window) {
   return summarize(`ts-api-${window}-in-flight`, bytes, samples, (performance.now() - start) / 1000);
 }
 
+/** HTTP keep-alive invokes from a separate client process (bench/http-client.js). */
 async function overHttp(port, bytes) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const payload = Buffer.alloc(bytes, 0x63);
   const n = iterationsFor(bytes, 20000);
-  const once = () =>
-    new Promise((resolve, reject) => {
-      const req = http.request(
-        { host: '127.0.0.1', port, method: 'POST', path: '/2015-03-31/functions/echo/invocations', agent },
-        (res) => {
-          res.on('data', () => undefined);
-          res.on('end', resolve);
-        },
-      );
-      req.on('error', reject);
-      req.end(payload);
+  const child = spawn(process.execPath, [path.join(__dirname, 'http-client.js'), String(port), String(bytes), String(n)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`http-client exited with ${code}`);
+  const { samples, seconds } = JSON.parse(out);
+  return summarize('http-keepalive-1-in-flight', bytes, samples, seconds);
+}
+
+/** The HTTP floor: a plain Node http echo server, same client, same run. */
+async function plainHttpFloor(bytes) {
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(Buffer.concat(chunks));
     });
-  for (let i = 0; i < 500; i++) await once();
-  const samples = new Float64Array(n);
-  const start = performance.now();
-  for (let i = 0; i < n; i++) {
-    const t0 = performance.now();
-    await once();
-    samples[i] = (performance.now() - t0) * 1000;
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const row = await overHttp(server.address().port, bytes);
+    row.case = 'http-plain-node-echo-server';
+    return row;
+  } finally {
+    server.close();
   }
-  agent.destroy();
-  return summarize('http-keepalive-1-in-flight', bytes, samples, (performance.now() - start) / 1000);
 }
 
 /** Build bench/floor (the C floor and the bare executable) unless built. */
@@ -170,7 +176,6 @@ async function memory(runtime, floorDir) {
   const bare = path.join(floorDir, 'bare_idle');
   let bareRss;
   {
-    const { spawn } = require('node:child_process');
     const child = spawn(bare, [], { env: { LD_LIBRARY_PATH: path.join(root, 'sdk', 'lib') }, stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 300));
     bareRss = rssKb(child.pid);
@@ -183,6 +188,8 @@ async function memory(runtime, floorDir) {
     file_kb: w.file,
     shmem_kb: w.shmem,
     bare_executable_rss_kb: bareRss?.rss,
+    bare_anon_kb: bareRss?.anon,
+    bare_file_kb: bareRss?.file,
     worker_cost_kb: bareRss ? w.rss - bareRss.rss : undefined,
   });
 }
@@ -193,11 +200,16 @@ async function main() {
   const runtime = await Runtime.start({ group: benchGroup(), http: { host: '127.0.0.1', port: 0 } });
   try {
     await memory(runtime, floorDir);
+    // HTTP first, while the process is fresh: after the 1 MB runs its heap
+    // and caches are not what a gateway serving small requests looks like.
+    for (const bytes of [64, 65536]) {
+      await overHttp(runtime.httpAddress.port, bytes);
+      await plainHttpFloor(bytes);
+    }
     for (const bytes of SIZES) await oneInFlight(runtime, bytes);
     // Many in flight; large payloads use a smaller window so the pool's
     // queued-bytes bound (64 MB) holds them without throttling.
     for (const bytes of SIZES) await manyInFlight(runtime, bytes, bytes >= 1048576 ? 16 : bytes >= 65536 ? 64 : 256);
-    for (const bytes of [64, 65536]) await overHttp(runtime.httpAddress.port, bytes);
   } finally {
     await runtime.stop();
   }

@@ -149,7 +149,7 @@ static uint64_t round_trip(uint32_t id, const unsigned char *payload,
     req->id = id;
     req->status = 0;
     req->flags = 0;
-    req->reserved = 0;
+    req->duration_ns = 0;
     memcpy(nlw_record_payload_mut(req), payload, len);
     if (nlw_ring_publish(&ch.hdr->request, req))
         nlw_futex_wake_head(&ch.hdr->request);

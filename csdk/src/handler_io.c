@@ -32,6 +32,12 @@ static void nls__sleep_ns(long ns)
     (void)nanosleep(&ts, NULL);
 }
 
+static uint32_t nls__elapsed_ns(uint64_t since)
+{
+    uint64_t d = nlw_now_ns() - since;
+    return d > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)d;
+}
+
 gg_error nls_result_publish(uint32_t status, const void *data, size_t len)
 {
     nlw_channel *ch = &nls_g.ch;
@@ -68,7 +74,7 @@ gg_error nls_result_publish(uint32_t status, const void *data, size_t len)
     rec->id = nls_inv.id;
     rec->status = status;
     rec->flags = 0;
-    rec->reserved = 0;
+    rec->duration_ns = nls__elapsed_ns(nls_inv.started_ns);
     if (len > 0)
         memcpy(nlw_record_payload_mut(rec), data, len);
 

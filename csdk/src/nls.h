@@ -34,7 +34,7 @@
 
 /* Worker spin budget while waiting for the next request (see runtime.c). */
 #define NLS_SPIN_MIN_NS 1000u
-#define NLS_SPIN_MAX_NS 100000u
+#define NLS_SPIN_MAX_NS 400000u
 
 /* Process-wide state created by gg_global_init. */
 typedef struct nls_state {
@@ -85,6 +85,7 @@ typedef struct nls_invocation {
     uint32_t id;
     volatile int active;          /* 1 while the handler runs */
     volatile int written;         /* 0 none, 1 being written, 2 published */
+    uint64_t started_ns;          /* when the handler was called */
     uint64_t published_ns;        /* when the last result was published */
 } nls_invocation;
 

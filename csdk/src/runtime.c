@@ -120,6 +120,7 @@ static void nls__run_one(const nlw_record *hdr, const nlw_record *rec)
     nls_inv.payload_len = hdr->payload_len;
     nls_inv.read_pos = 0;
     nls_inv.written = 0;
+    nls_inv.started_ns = nlw_now_ns();
     nls_g.ch.hdr->busy_id = hdr->id;
 
     if (hdr->ctx_len > NLW_MAX_CONTEXT_BYTES) {

@@ -315,7 +315,7 @@ static void invoke(uint32_t id, const char *ctx, const unsigned char *payload,
     req->id = id;
     req->status = 0;
     req->flags = 0;
-    req->reserved = 0;
+    req->duration_ns = 0;
     memcpy(nlw_record_ctx_mut(req), ctx, clen);
     memcpy(nlw_record_ctx_mut(req) + clen, payload, len);
     if (nlw_ring_publish(&ch.hdr->request, req))

@@ -16,9 +16,12 @@
 
 namespace {
 
-// Host spin budget bounds: below 0.5 us spinning costs more than it saves;
-// above 30 us a doorbell through the event loop is cheaper than the CPU.
-const uint64_t kSpinMinNs = 500;
+// Host spin budget bounds, learned from the handler's run time. The floor
+// covers the round trip through the rings (about 1 us with a spinning
+// worker) with room to spare: a miss costs a doorbell and a wakeup (~50 us
+// on these VMs), so a few microseconds of spinning is cheap insurance.
+// Above 30 us a doorbell through the event loop is cheaper than the CPU.
+const uint64_t kSpinMinNs = 5000;
 const uint64_t kSpinMaxNs = 30000;
 // Peeks between clock reads while spinning (a clock read costs ~20 ns).
 const int kSpinPeeksPerClock = 16;
@@ -33,7 +36,6 @@ struct Channel {
   bool open;
   nlw_spin_budget spin;
   uint32_t last_submit_id;  // the newest submit, for learning the budget
-  uint64_t last_submit_ns;
 };
 
 struct AddonData {
@@ -173,13 +175,18 @@ Napi::Value ChannelSubmit(const Napi::CallbackInfo& info) {
   if (ctx_len > 0) memcpy(nlw_record_ctx_mut(rec), ctx, ctx_len);
   if (payload.ByteLength() > 0) memcpy(nlw_record_payload_mut(rec), payload.Data(), payload.ByteLength());
   c->last_submit_id = id;
-  c->last_submit_ns = nlw_now_ns();
   if (nlw_ring_publish(ring, rec)) nlw_futex_wake_head(ring);
   return Napi::Boolean::New(env, true);
 }
 
-// Moves one result out of the ring into a Buffer; undefined if none.
-Napi::Value TakeOne(Napi::Env env, Channel* c, uint32_t* meta, bool* corrupt) {
+struct Span {
+  uint8_t* data;
+  size_t len;
+};
+
+// Moves one result out of the ring: into `into` when it fits (returns the
+// length), else into a new Buffer; undefined if none.
+Napi::Value TakeOne(Napi::Env env, Channel* c, uint32_t* meta, const Span* into, bool* corrupt) {
   nlw_ring_ctl* ring = &c->ch.hdr->result;
   const nlw_record* rec;
   nlw_record hdr;  // validated copy: the worker may rewrite the shared one
@@ -190,16 +197,25 @@ Napi::Value TakeOne(Napi::Env env, Channel* c, uint32_t* meta, bool* corrupt) {
     return Napi::Value();
   }
   Napi::Value out;
+  const uint8_t* payload = nlw_record_ctx(rec) + hdr.ctx_len;
   if (hdr.payload_len == 0) {
     out = env.GetInstanceData<AddonData>()->empty.Value();
+  } else if (into != nullptr && hdr.payload_len <= into->len) {
+    // Small results go into a Buffer JS took from Node's pool: far cheaper
+    // than a Buffer of its own. The caller learns the length from the number.
+    memcpy(into->data, payload, hdr.payload_len);
+    out = Napi::Number::New(env, hdr.payload_len);
   } else {
-    out = Napi::Buffer<uint8_t>::Copy(env, nlw_record_ctx(rec) + hdr.ctx_len, hdr.payload_len);
+    out = Napi::Buffer<uint8_t>::Copy(env, payload, hdr.payload_len);
   }
   meta[0] = hdr.id;
   meta[1] = hdr.status;
   nlw_ring_consume_bytes(ring, hdr.size);
+  // Learn from the handler's own run time, not from how long we waited:
+  // once we stop spinning, waits include a wakeup (~50 µs here) and the
+  // budget would never come back.
   if (hdr.id == c->last_submit_id) {
-    nlw_spin_budget_observe(&c->spin, nlw_now_ns() - c->last_submit_ns);
+    nlw_spin_budget_observe(&c->spin, hdr.duration_ns);
     c->last_submit_id = 0;
   }
   return out;
@@ -213,15 +229,24 @@ Napi::Value ChannelTake(const Napi::CallbackInfo& info) {
     return TypeErr(env, "meta must be a Uint32Array of at least 2 elements");
   if (!info[2].IsBoolean()) return TypeErr(env, "spin must be a boolean");
   uint32_t* meta = info[1].As<Napi::Uint32Array>().Data();
+  Span span = {nullptr, 0};
+  const Span* into = nullptr;
+  if (info.Length() > 3 && !info[3].IsUndefined()) {
+    if (!info[3].IsBuffer()) return TypeErr(env, "into must be a Buffer when given");
+    Napi::Buffer<uint8_t> b = info[3].As<Napi::Buffer<uint8_t>>();
+    span.data = b.Data();
+    span.len = b.Length();
+    into = &span;
+  }
   bool corrupt = false;
 
-  Napi::Value got = TakeOne(env, c, meta, &corrupt);
+  Napi::Value got = TakeOne(env, c, meta, into, &corrupt);
   if (got.IsEmpty() && !corrupt && info[2].As<Napi::Boolean>().Value()) {
     uint64_t start = nlw_now_ns(), budget = nlw_spin_budget_ns(&c->spin);
     do {
       for (int i = 0; i < kSpinPeeksPerClock && got.IsEmpty() && !corrupt; i++) {
         nlw_cpu_relax();
-        got = TakeOne(env, c, meta, &corrupt);
+        got = TakeOne(env, c, meta, into, &corrupt);
       }
     } while (got.IsEmpty() && !corrupt && nlw_now_ns() - start < budget);
   }
@@ -229,7 +254,7 @@ Napi::Value ChannelTake(const Napi::CallbackInfo& info) {
   for (int i = 0; got.IsEmpty() && !corrupt; i++) {
     if (i == kMaxArmRetries) return CorruptErr(env, "result");
     if (!nlw_ring_arm(&c->ch.hdr->result)) return env.Undefined();
-    got = TakeOne(env, c, meta, &corrupt);
+    got = TakeOne(env, c, meta, into, &corrupt);
   }
   if (corrupt) return CorruptErr(env, "result");
   return got;

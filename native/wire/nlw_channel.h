@@ -68,7 +68,7 @@ extern "C" {
 
 /* Producers wrap to offset 0 as soon as the ring is empty and the write
  * offset is past this point, keeping the hot set of pages small. */
-#define NLW_EARLY_WRAP_BYTES (64u * 1024u)
+#define NLW_EARLY_WRAP_BYTES (16u * 1024u)
 
 /* Client context is a base64 JSON string; Lambda caps it at 3583 bytes. */
 #define NLW_MAX_CONTEXT_BYTES 4096u
@@ -95,7 +95,9 @@ typedef struct nlw_record {
     uint32_t ctx_len;     /* bytes of client context after the header */
     uint32_t payload_len; /* bytes of payload after the context */
     uint32_t flags;       /* reserved, 0 */
-    uint32_t reserved;    /* reserved, 0 */
+    uint32_t duration_ns; /* results: the handler's run time, saturated at
+                             UINT32_MAX; the host learns its spin budget
+                             from it. 0 on invokes. */
 } nlw_record;
 
 /* Control block of one ring. Producer and consumer fields live on separate

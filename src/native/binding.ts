@@ -33,9 +33,10 @@ export interface NativeBinding {
    * 1 handled error). When none is ready and spin is true, spins for the
    * channel's adaptive budget first. Returns undefined when still none: the
    * channel is then armed and the worker will send a Doorbell frame on the
-   * socket when the next result is published.
+   * socket when the next result is published. A result that fits in `into`
+   * is copied there and its length returned; otherwise a new Buffer.
    */
-  channelTake(handle: ChannelHandle, meta: Uint32Array, spin: boolean): Buffer | undefined;
+  channelTake(handle: ChannelHandle, meta: Uint32Array, spin: boolean, into?: Buffer): Buffer | number | undefined;
   /** [workerState, busyId, workerPid] as published by the worker. */
   channelWorkerState(handle: ChannelHandle, out: Uint32Array): void;
   /** Unmap the region. Safe to call twice. */

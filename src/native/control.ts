@@ -2,7 +2,7 @@
 // path beside the shared-memory rings: doorbells, service calls from the
 // function (invoke, publish, shadow, secrets) and their replies.
 import path from 'node:path';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
 import { packageRoot } from './binding';
 
 /** Must match NLW_MAX_FRAME_BYTES in native/wire/nlw_control.h. */
@@ -59,6 +59,10 @@ let frameType: protobuf.Type | undefined;
 
 function schema(): protobuf.Type {
   if (!frameType) {
+    // Loaded on first use, not at import: protobufjs costs ~8 MB of RSS, and
+    // an idle runtime with no worker running never needs it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const protobuf = require('protobufjs') as typeof import('protobufjs');
     const root = protobuf.loadSync(path.join(packageRoot, 'native', 'wire', 'control.proto'));
     frameType = root.lookupType('nanolambda.wire.Frame');
   }

@@ -21,6 +21,11 @@ import type { Worker, WorkerHooks, WorkerState } from './worker';
 /** Result status values (NLW_STATUS_* in native/wire/nlw_channel.h). */
 const STATUS_SUCCESS = 0;
 const STATUS_HANDLED = 1;
+/**
+ * Results up to this size are copied into a slice of Node's Buffer pool
+ * (Buffer.allocUnsafe serves sizes below 4 KB from its 8 KB slabs).
+ */
+const SMALL_RESULT_BYTES = 1024;
 /** worker_state values (NLW_WORKER_*). */
 const WORKER_READY = 1;
 
@@ -49,6 +54,7 @@ export class ExecutableWorker implements Worker {
   /** Accepted invocations in ring order; the head is the one running. */
   private readonly fifo: Invocation[] = [];
   private readonly meta = new Uint32Array(3);
+  private smallResult = Buffer.allocUnsafe(SMALL_RESULT_BYTES);
   private nextId = 1;
   private exitPromise: Promise<void>;
 
@@ -183,12 +189,19 @@ export class ExecutableWorker implements Worker {
   /** channelTake, with a corrupt ring turned into stopping the worker. */
   private take(spin: boolean): Buffer | undefined {
     if (this.state === 'exited') return undefined;
+    let result: Buffer | number | undefined;
     try {
-      return this.native.channelTake(this.channel, this.meta, spin);
+      result = this.native.channelTake(this.channel, this.meta, spin, this.smallResult);
     } catch (error) {
       this.failProtocol((error as Error).message);
       return undefined;
     }
+    if (typeof result !== 'number') return result;
+    // The result was copied into smallResult, a slice of Node's Buffer pool
+    // (much cheaper than a Buffer of its own); hand it out, take a new one.
+    const payload = this.smallResult.subarray(0, result);
+    this.smallResult = Buffer.allocUnsafe(SMALL_RESULT_BYTES);
+    return payload;
   }
 
   /** Take every result that is ready; the channel re-arms its doorbell. */

@@ -153,9 +153,17 @@ static void test_wrap_with_pad(void) {
         take(&ch, i - 1u, i == 2u ? 0u : 5u, 3000u);
     }
     take(&ch, 199u, 5u, 3000u);
-    /* A record that cannot fit before the end lands at offset 0. */
-    ch.hdr->request.head = ch.hdr->request.tail = 5u * NLW_MIN_RING_BYTES - 64u;
+    /* Walk to 64 bytes before the end with 64-byte records, one always in
+     * flight (so early wrap never applies); the last one exactly fits, and
+     * a record that cannot fit before the end lands at offset 0. */
+    ch.hdr->request.head = ch.hdr->request.tail = 5u * NLW_MIN_RING_BYTES;
+    CHECK_EQ(put(&ch, 300u, 0u, 32u), NLW_OK);
+    for (i = 301u; i < 300u + NLW_MIN_RING_BYTES / 64u - 1u; i++) {
+        CHECK_EQ(put(&ch, i, 0u, 32u), NLW_OK);
+        take(&ch, i - 1u, 0u, 32u);
+    }
     CHECK_EQ(put(&ch, 500u, 0u, 32u), NLW_OK); /* 64 bytes: exactly fits */
+    take(&ch, i - 1u, 0u, 32u);
     CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 100u, &rec), NLW_OK);
     CHECK_EQ(offset_of(&ch, rec), 0u);
     rec->kind = NLW_REC_INVOKE;
