@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../src/runtime';
 import type { PublishEvent } from '../src/messaging/message-bus';
-import { ARN_PREFIX, buildExecutable, ensureSdkBuilt, examplesDir, tempDir, writeGroup } from './helpers/sdk';
+import { execFileSync } from 'node:child_process';
+import { ARN_PREFIX, buildExecutable, ensureSdkBuilt, examplesDir, repoRoot, tempDir, writeGroup } from './helpers/sdk';
 
 let runtime: Runtime;
 let dir: string;
@@ -18,6 +19,7 @@ beforeAll(async () => {
   ensureSdkBuilt();
   dir = tempDir('runtime');
   const garbage = buildExecutable(path.join(__dirname, 'fixtures', 'garbage.c'), dir);
+  const stubbedEcho = buildAgainstStub(dir);
   const example = (name: string) => path.join(examplesDir, name);
   const group = writeGroup(
     dir,
@@ -31,6 +33,7 @@ beforeAll(async () => {
       { name: 'hanger', executable: example('hanger'), timeout: 1 },
       { name: 'garbage', executable: garbage },
       { name: 'pinned', executable: example('counter'), pinned: true },
+      { name: 'stubbed', executable: stubbedEcho },
     ],
     [{ source: `${ARN_PREFIX}publisher:1`, subject: 'demo/#', target: `${ARN_PREFIX}counter:1` }],
   );
@@ -170,6 +173,16 @@ describe('failures never take the runtime down', () => {
   });
 });
 
+describe('executables built against a stand-in of the public stub library', () => {
+  it('run on our library: the runtime puts it first on LD_LIBRARY_PATH', async () => {
+    const payload = Buffer.from([0, 1, 2, 250, 255]);
+    const result = await runtime.invoke('stubbed', payload);
+    expect(result.functionError).toBeUndefined();
+    expect(Buffer.compare(result.payload, payload)).toBe(0);
+    expect(fs.readFileSync(runtime.logPathOf('stubbed'), 'utf8')).not.toContain('nanolambda test stub');
+  });
+});
+
 describe('logs', () => {
   it('writes gg_log and stdout/stderr of a function to its log file', async () => {
     await runtime.invoke('invokee', 'log me');
@@ -181,6 +194,28 @@ describe('logs', () => {
     expect(text).toMatch(/invokee: answered 12 bytes/);
   });
 });
+
+/**
+ * Our echo example linked against csdk/test/stub (same SONAME and version
+ * nodes as the public stub, every call a no-op) with a RUNPATH to it, the
+ * way executables built against the public SDK are linked.
+ */
+function buildAgainstStub(dir: string): string {
+  const stubDir = path.join(dir, 'stub');
+  fs.mkdirSync(stubDir, { recursive: true });
+  const include = path.join(repoRoot, 'csdk', 'include');
+  execFileSync('cc', [
+    '-shared', '-fPIC', `-I${include}`, '-Wl,-soname,libaws-greengrass-core-sdk-c.so',
+    `-Wl,--version-script=${path.join(repoRoot, 'csdk', 'version', 'greengrasssdk.map')}`,
+    path.join(repoRoot, 'csdk', 'test', 'stub', 'stub.c'), '-o', path.join(stubDir, 'libaws-greengrass-core-sdk-c.so'),
+  ]);
+  const out = path.join(dir, 'stubbed-echo');
+  execFileSync('cc', [
+    `-I${include}`, path.join(repoRoot, 'csdk', 'examples', 'echo.c'), `-L${stubDir}`, '-laws-greengrass-core-sdk-c',
+    '-Wl,--enable-new-dtags', `-Wl,-rpath,${stubDir}`, '-o', out,
+  ]);
+  return out;
+}
 
 /**
  * counter (one worker) counts its invocations. After `before`, each poll adds

@@ -1,2 +1,0 @@
-# Empty dependencies file for bare_idle.
-# This may be replaced when dependencies are built.
