@@ -43,8 +43,6 @@ const DEFAULT_LIMITS: PoolLimits = {
   stopGraceMs: 2000,
 };
 const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
-/** Invocations a worker may hold in its ring beyond the running one. */
-const PIPELINE_DEPTH = 256;
 
 export class Runtime implements Invoker {
   readonly group: GroupConfig;
@@ -154,8 +152,9 @@ export class Runtime implements Invoker {
     if (this.stopped) return;
     this.stopped = true;
     this.sweeper.stop();
-    await this.httpServer?.close();
-    await Promise.all([...this.pools.values()].map((pool) => pool.stop()));
+    // Together: the endpoint waits for its in-flight invocations, and those
+    // end when their workers stop (within the grace period).
+    await Promise.all([this.httpServer?.close(), ...[...this.pools.values()].map((pool) => pool.stop())]);
     this.logs.closeAll();
   }
 
@@ -201,7 +200,6 @@ export class Runtime implements Invoker {
       env,
       logFd: this.logs.fdFor(fn),
       ringBytes: this.options.ringBytes ?? DEFAULT_RING_BYTES,
-      pipelineDepth: PIPELINE_DEPTH,
     });
   }
 }

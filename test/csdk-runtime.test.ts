@@ -13,7 +13,9 @@ import {
   examplesDir,
   hasTool,
   results,
+  run,
   runHarness,
+  sdk,
   sdkLib,
   tempDir,
   type HarnessEvent,
@@ -138,6 +140,59 @@ describe.skipIf(!canRun)('C SDK runtime with the example executables', () => {
   it('allocator touches the memory it is asked for', () => {
     const events = runHarness(harness, ex('allocator'), ['invoke - 16', 'sigterm']);
     expect(results(events)[0]).toMatchObject({ status: 0, payload: '16' });
+  });
+});
+
+describe.skipIf(!canRun)('C SDK results: size limit and writes from other threads', () => {
+  let fixture = '';
+  beforeAll(() => {
+    if (!canRun) return;
+    fixture = join(dir, 'response_limits');
+    run('cc', [
+      '-std=c99', '-Wall', '-Wextra', '-Werror', '-pedantic', '-D_GNU_SOURCE', `-I${join(sdk, 'include')}`,
+      join(__dirname, 'fixtures', 'response_limits.c'), '-o', fixture,
+      `-L${sdkLib}`, '-laws-greengrass-core-sdk-c', '-lpthread', `-Wl,-rpath,${sdkLib}`,
+    ]);
+  });
+
+  it('a response above 6 MiB + 100 bytes is an error (status 2 with the size), not an empty success', () => {
+    const limit = 6 * 1024 * 1024 + 100;
+    const log = join(dir, 'limits.log');
+    const events = runHarness(harness, fixture, [`invoke - big ${limit}`, `invoke - big ${limit + 1}`, 'invoke - big 7340032', 'sigterm'], { log });
+    const res = results(events);
+    expect(res.map((r) => [r.id === r.expected_id, r.status, r.len])).toEqual([
+      [true, 0, limit],
+      [true, 2, String(limit + 1).length],
+      [true, 2, 7],
+    ]);
+    expect(res[1].payload).toBe(String(limit + 1));
+    expect(res[2].payload).toBe('7340032');
+    // GGE_INVALID_PARAMETER (2) for the oversized write; it was the result,
+    // so the error after it is refused with GGE_INVALID_STATE (3).
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toEqual([
+      `big ${limit}: response=0 error=3`,
+      `big ${limit + 1}: response=2 error=3`,
+      'big 7340032: response=2 error=3',
+    ]);
+    expect(exitOf(events)).toMatchObject({ code: 0, signal: 0 });
+  });
+
+  it('a write from another thread after the invocation ended is refused, and never answers another id', () => {
+    const late = runHarness(harness, fixture, ['invoke - late', 'sleep 300', 'invoke - report', 'sigterm']);
+    expect(results(late).map((r) => [r.id === r.expected_id, r.status, r.payload])).toEqual([
+      [true, 0, ''],
+      [true, 0, 'late=3'], // GGE_INVALID_STATE
+    ]);
+    // A thread racing the end of the handler: its write is that
+    // invocation's result, or refused; every result carries its own id.
+    const n = 300;
+    const raced = results(runHarness(harness, fixture, [...Array.from({ length: n }, () => 'invoke - race'), 'sigterm']));
+    expect(raced).toHaveLength(n);
+    for (const r of raced) {
+      expect(r.id).toBe(r.expected_id);
+      expect(r.status).toBe(0);
+      expect(['', 'T']).toContain(r.payload);
+    }
   });
 });
 

@@ -22,13 +22,14 @@ beforeAll(() => {
   launcher = path.join(prefix, 'bin', 'nanolambda-launcher');
 }, 120_000);
 
-/** Runs the launcher with a real channel's memfd and socket on fds 3 and 4. */
-function runWithChannel(args: string[]) {
+/** Runs the launcher with a real channel's memfd and socket on fds 3 and 4
+ * (and, when given, more inherited descriptors after them). */
+function runWithChannel(args: string[], extraFds: Array<number | 'ignore'> = [], program = launcher) {
   const binding = nativeBinding();
   const { handle, shmFd, hostFd, workerFd } = binding.channelOpen(64 * 1024);
   try {
-    return spawnSync(launcher, args, {
-      stdio: ['ignore', 'pipe', 'pipe', shmFd, workerFd],
+    return spawnSync(program, args, {
+      stdio: ['ignore', 'pipe', 'pipe', shmFd, workerFd, ...extraFds],
       env: { NANOLAMBDA_SHM_FD: '3', NANOLAMBDA_SOCK_FD: '4' },
       encoding: 'utf8',
     });
@@ -66,6 +67,33 @@ describe('nanolambda-launcher', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toBe('zero|one|3\n');
+  });
+
+  it('closes every inherited descriptor above 4 before exec (close_range and the fallback loop)', () => {
+    // A fallback build: as on kernels or C libraries without close_range.
+    const fallback = path.join(tmpDir, 'nanolambda-launcher-no-close-range');
+    execFileSync('gcc', ['-std=c89', '-pedantic', '-Werror', '-Wall', '-Wextra', '-Wconversion', '-DNLL_NO_CLOSE_RANGE', '-o', fallback,
+      ...['launcher.c', 'isolate.c'].map((f) => path.join(repoRoot, 'native', 'launcher', f))], { stdio: 'pipe' });
+    const file = path.join(tmpDir, 'leaked-fd');
+    fs.writeFileSync(file, 'x');
+    const leaked = fs.openSync(file, 'r');
+    try {
+      const script = 'for f in 0 1 2 3 4 5 6 7 8 9 10 11 12; do if [ -e /dev/fd/$f ]; then printf "%s " $f; fi; done';
+      // Without the launcher the shell does see fd 7 and fd 12.
+      const direct = spawnSync('/bin/sh', ['-c', script], {
+        stdio: ['ignore', 'pipe', 'pipe', 'ignore', 'ignore', 'ignore', 'ignore', leaked, 'ignore', 'ignore', 'ignore', 'ignore', leaked],
+        encoding: 'utf8',
+      });
+      expect(direct.stdout).toBe('0 1 2 7 12 ');
+      for (const program of [launcher, fallback]) {
+        const run = runWithChannel(['/bin/sh', '-c', script], ['ignore', 'ignore', leaked, 'ignore', 'ignore', 'ignore', 'ignore', leaked], program);
+        expect(run.stderr).toBe('');
+        expect(run.status).toBe(0);
+        expect(run.stdout).toBe('0 1 2 3 4 '); // 0 is /dev/null (stdin 'ignore')
+      }
+    } finally {
+      fs.closeSync(leaked);
+    }
   });
 
   it('exits 127 for a missing executable and 126 for one it cannot run', () => {

@@ -207,6 +207,23 @@ describe('native channel with a real worker', () => {
     expect((await take(w)).id).toBe(submitted + 1);
   });
 
+  it('seals the region: a worker cannot truncate or grow it under the host', async () => {
+    const w = startWorker();
+    await waitReady(w);
+    expect(binding.channelSubmit(w.handle, 1, Buffer.from('TRUNCATE'), null)).toBe(true);
+    const attack = await take(w);
+    expect([attack.id, attack.status, attack.payload.toString()]).toEqual([1, 0, 'shrink:EPERM grow:EPERM']);
+    // The host touched the whole region meanwhile (the result ring) and is
+    // alive; it keeps serving, large payloads included.
+    const big = crypto.randomBytes(6 * MiB);
+    expect(binding.channelSubmit(w.handle, 2, big, Buffer.from('{}'))).toBe(true);
+    const after = await take(w);
+    expect(after.id).toBe(2);
+    expect(after.payload.equals(big)).toBe(true);
+    expect(binding.channelSubmit(w.handle, 3, Buffer.from('still here'), null)).toBe(true);
+    expect((await take(w)).payload.toString()).toBe('still here');
+  });
+
   it('survives a worker killed with SIGKILL mid-invocation', async () => {
     const w = startWorker();
     await waitReady(w);

@@ -18,7 +18,7 @@ function errorOf(payload: Buffer): { errorType?: string; errorMessage: string } 
 beforeAll(async () => {
   ensureSdkBuilt();
   dir = tempDir('runtime');
-  const garbage = buildExecutable(path.join(__dirname, 'fixtures', 'garbage.c'), dir);
+  const hostile = buildExecutable(path.join(__dirname, 'fixtures', 'hostile.c'), dir);
   const stubbedEcho = buildAgainstStub(dir);
   const example = (name: string) => path.join(examplesDir, name);
   const group = writeGroup(
@@ -31,9 +31,10 @@ beforeAll(async () => {
       { name: 'invokee', executable: example('invokee') },
       { name: 'crasher', executable: example('crasher') },
       { name: 'hanger', executable: example('hanger'), timeout: 1 },
-      { name: 'garbage', executable: garbage },
+      { name: 'hostile', executable: hostile },
       { name: 'pinned', executable: example('counter'), pinned: true },
       { name: 'stubbed', executable: stubbedEcho },
+      { name: 'throttled', executable: example('hanger'), maxInstances: 1, timeout: 1 },
     ],
     [{ source: `${ARN_PREFIX}publisher:1`, subject: 'demo/#', target: `${ARN_PREFIX}counter:1` }],
   );
@@ -67,7 +68,8 @@ describe('synchronous invocations', () => {
   });
 
   it('runs many invocations in flight and answers each with its own payload', async () => {
-    const results = await Promise.all(Array.from({ length: 2000 }, (_, i) => runtime.invoke('echo', `n${i}`)));
+    // Within the pool's queue limit (1,000 waiting) on top of the workers.
+    const results = await Promise.all(Array.from({ length: 900 }, (_, i) => runtime.invoke('echo', `n${i}`)));
     results.forEach((r, i) => expect(r.payload.toString()).toBe(`n${i}`));
   });
 
@@ -83,6 +85,18 @@ describe('synchronous invocations', () => {
       code: 'PAYLOAD_TOO_LARGE',
     });
     await expect(runtime.invoke('echo', 'x', { clientContext: 'not base64!' })).rejects.toMatchObject({ code: 'INVALID_PARAMETER' });
+  });
+
+  it('throttles at once when the queue is full, and runs what it accepted', async () => {
+    // One worker busy, 1,000 waiting: the next caller is refused at once.
+    const accepted = Array.from({ length: 1001 }, () => runtime.invoke('throttled', 'x'));
+    const started = Date.now();
+    await expect(runtime.invoke('throttled', 'x')).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    expect(Date.now() - started).toBeLessThan(500);
+    // The first accepted one ran (and timed out: the function hangs).
+    const first = await accepted[0]!;
+    expect(first.functionError).toBe('Unhandled');
+    expect(JSON.parse(first.payload.toString()).errorType).toBe('Sandbox.Timedout');
   });
 
   it('returns the log tail with START/END/REPORT lines', async () => {
@@ -154,13 +168,32 @@ describe('failures never take the runtime down', () => {
   });
 
   for (const mode of ['socket', 'frame', 'ring']) {
-    it(`survives a function writing garbage (${mode})`, async () => {
-      const result = await runtime.invoke('garbage', mode);
+    it(`survives a hostile function writing garbage (${mode})`, async () => {
+      const result = await runtime.invoke('hostile', mode);
       expect(result.functionError).toBe('Unhandled');
-      expect((await runtime.invoke('garbage', 'fine')).payload.toString()).toBe('fine');
+      expect((await runtime.invoke('hostile', 'fine')).payload.toString()).toBe('fine');
       expect((await runtime.invoke('echo', 'ok')).payload.toString()).toBe('ok');
     });
   }
+
+  it('bounds what a worker flooding it with unread service calls costs', async () => {
+    const rssBefore = process.memoryUsage().rss;
+    const result = await runtime.invoke('hostile', 'flood');
+    expect(result.functionError).toBe('Unhandled');
+    expect(JSON.parse(result.payload.toString()).errorType).toBe('Sandbox.Timedout');
+    // Unbounded buffering grew this by gigabytes in seconds.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(200 * 1024 * 1024);
+    expect((await runtime.invoke('echo', 'ok')).payload.toString()).toBe('ok');
+  });
+
+  it('stops what a crashed function forked along with it', async () => {
+    const child = Number((await runtime.invoke('hostile', 'fork')).payload.toString());
+    expect(child).toBeGreaterThan(1);
+    expect(alive(child)).toBe(true);
+    const crashed = await runtime.invoke('hostile', 'socket');
+    expect(crashed.functionError).toBe('Unhandled');
+    await waitFor(() => !alive(child));
+  });
 
   it('restarts a pinned worker after it is killed and keeps queued work', async () => {
     const pool = runtime.poolFor(runtime.registry.resolve('pinned').fn);
@@ -228,6 +261,15 @@ async function expectCounterToSeeOneMore(before: number): Promise<void> {
     polls++;
     return Number((await runtime.invoke('counter', '')).payload.toString()) === before + polls + 1;
   });
+}
+
+/** Whether a process exists (a zombie counts as gone). */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {

@@ -136,12 +136,13 @@ static uint64_t round_trip(uint32_t id, const unsigned char *payload,
     nlw_record *req;
     nlw_record res;
     const nlw_record *rec;
+    uint32_t size;
     uint64_t t0, t1;
     int rc;
 
     t0 = nlw_now_ns();
     while ((rc = nlw_ring_reserve(&ch.hdr->request, ch.request_data,
-                                  ch.ring_bytes, 0, len, &req)) == NLW_E_AGAIN)
+                                  ch.ring_bytes, 0, len, &req, &size)) == NLW_E_AGAIN)
         nlw_cpu_relax();
     if (rc != NLW_OK)
         die(nlw_strerror(rc));
@@ -150,8 +151,8 @@ static uint64_t round_trip(uint32_t id, const unsigned char *payload,
     req->status = 0;
     req->flags = 0;
     req->duration_ns = 0;
-    memcpy(nlw_record_payload_mut(req), payload, len);
-    if (nlw_ring_publish(&ch.hdr->request, req))
+    memcpy(nlw_record_payload_mut(req, 0), payload, len);
+    if (nlw_ring_publish(&ch.hdr->request, size))
         nlw_futex_wake_head(&ch.hdr->request);
 
     for (;;) {
@@ -169,7 +170,7 @@ static uint64_t round_trip(uint32_t id, const unsigned char *payload,
     if (res.kind != NLW_REC_RESULT || res.id != id ||
         res.status != NLW_STATUS_SUCCESS || res.payload_len != len)
         die("wrong result record (id, status or length)");
-    memcpy(check, nlw_record_payload(rec) + res.ctx_len, len);
+    memcpy(check, nlw_record_payload(rec, res.ctx_len), len);
     nlw_ring_consume_bytes(&ch.hdr->result, res.size);
     if (memcmp(check, payload, len) != 0)
         die("response differs from the payload");

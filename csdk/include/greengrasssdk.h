@@ -178,9 +178,11 @@ gg_error gg_lambda_handler_read(void *buffer, size_t buffer_size,
                                 size_t *amount_read);
 
 /* Inside a handler: send response_size bytes (borrowed) as the result. Only
- * the first write_response/write_error of an invocation counts; later ones
- * give GGE_INVALID_STATE. A handler that writes nothing answers an empty
- * success. */
+ * the first write_response/write_error of an invocation counts; later ones,
+ * and writes after the invocation ended, give GGE_INVALID_STATE. A handler
+ * that writes nothing answers an empty success. A response above Lambda's
+ * limit (6 MiB + 100 bytes) gives GGE_INVALID_PARAMETER and counts as the
+ * result: the invoker gets Function.ResponseSizeTooLarge, not a success. */
 gg_error gg_lambda_handler_write_response(const void *response,
                                           size_t response_size);
 

@@ -24,8 +24,6 @@
 
 #include "nls.h"
 
-#define NLS_EXIT_PROTOCOL 70 /* EX_SOFTWARE */
-
 /* Frames up to this size are read into a buffer kept between frames;
  * larger ones get a buffer of their own that is freed right after. */
 #define NLS_READ_KEEP_BYTES (64u * 1024u)

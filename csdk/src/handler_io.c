@@ -19,9 +19,15 @@ nls_invocation nls_inv;
 #define NLS_FULL_SPIN_NS 50000u
 #define NLS_FULL_SLEEP_MAX_NS 1000000L
 
-int nls_result_claim(void)
+uint32_t nls_result_claim(void)
 {
-    return __sync_bool_compare_and_swap(&nls_inv.written, 0, 1);
+    if (!__sync_bool_compare_and_swap(&nls_inv.result_state, NLS_RESULT_OPEN,
+                                      NLS_RESULT_CLAIMED))
+        return 0;
+    /* The CAS is a full barrier and the runtime does not touch id while
+     * the result is claimed: this is the id of the invocation we claimed,
+     * whatever the runtime does next. */
+    return nls_inv.id;
 }
 
 static void nls__sleep_ns(long ns)
@@ -38,21 +44,26 @@ static uint32_t nls__elapsed_ns(uint64_t since)
     return d > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)d;
 }
 
-gg_error nls_result_publish(uint32_t status, const void *data, size_t len)
+/* Releases a claim whose result could not be written. */
+static void nls__release(void)
+{
+    __atomic_store_n(&nls_inv.result_state, NLS_RESULT_OPEN, __ATOMIC_SEQ_CST);
+}
+
+/* Writes one result record (len already fits the ring) and publishes it. */
+static gg_error nls__publish_record(uint32_t id, uint32_t status,
+                                    const void *data, uint32_t len)
 {
     nlw_channel *ch = &nls_g.ch;
     nlw_record *rec = NULL;
+    uint32_t size = 0;
     uint64_t start = 0;
     long sleep_ns = 10000L;
     int rc;
 
-    if (len > NLW_MAX_RECORD_BYTES(ch->ring_bytes)) {
-        nls_inv.written = 0;
-        return GGE_INVALID_PARAMETER;
-    }
     for (;;) {
         rc = nlw_ring_reserve(&ch->hdr->result, ch->result_data,
-                              ch->ring_bytes, 0, (uint32_t)len, &rec);
+                              ch->ring_bytes, 0, len, &rec, &size);
         if (rc != NLW_E_AGAIN)
             break;
         if (start == 0)
@@ -66,26 +77,82 @@ gg_error nls_result_publish(uint32_t status, const void *data, size_t len)
         }
     }
     if (rc != NLW_OK) {
-        nls_inv.written = 0;
+        nls__release();
         return rc == NLW_E_TOO_BIG ? GGE_INVALID_PARAMETER
                                    : GGE_INTERNAL_FAILURE;
     }
     rec->kind = NLW_REC_RESULT;
-    rec->id = nls_inv.id;
+    rec->id = id;
     rec->status = status;
     rec->flags = 0;
     rec->duration_ns = nls__elapsed_ns(nls_inv.started_ns);
     if (len > 0)
-        memcpy(nlw_record_payload_mut(rec), data, len);
+        memcpy(nlw_record_payload_mut(rec, 0), data, len);
 
     /* Whatever the handler printed belongs before its result in the log. */
     fflush(stdout);
     fflush(stderr);
-    if (nlw_ring_publish(&ch->hdr->result, rec))
+    if (nlw_ring_publish(&ch->hdr->result, size))
         nls_send_doorbell();
     nls_inv.published_ns = nlw_now_ns();
-    nls_inv.written = 2;
+    __atomic_store_n(&nls_inv.result_state, NLS_RESULT_PUBLISHED,
+                     __ATOMIC_SEQ_CST);
     return GGE_SUCCESS;
+}
+
+gg_error nls_result_publish(uint32_t id, uint32_t status, const void *data,
+                            size_t len)
+{
+    /* The most one result record can carry (no context): Lambda's limit,
+     * or less when the host chose a small ring. */
+    size_t limit = NLW_MAX_RECORD_BYTES(nls_g.ch.ring_bytes) -
+                   NLW_RECORD_HEADER_BYTES;
+    char digits[24];
+    char *p = digits + sizeof digits;
+    size_t n = len;
+    gg_error err;
+
+    if (limit > NLW_LAMBDA_RESPONSE_BYTES)
+        limit = NLW_LAMBDA_RESPONSE_BYTES;
+    if (len <= limit)
+        return nls__publish_record(id, status, data, (uint32_t)len);
+    if (status != NLW_STATUS_SUCCESS) /* an error message: keep its start */
+        return nls__publish_record(id, status, data, (uint32_t)limit);
+
+    /* Too large to answer: tell the invoker so (and how large it was)
+     * instead of leaving it an empty success. */
+    do {
+        *--p = (char)('0' + (int)(n % 10u));
+        n /= 10u;
+    } while (n > 0);
+    err = nls__publish_record(id, NLW_STATUS_TOO_LARGE, p,
+                              (uint32_t)(digits + sizeof digits - p));
+    return err == GGE_SUCCESS ? GGE_INVALID_PARAMETER : err;
+}
+
+void nls_result_finish(void)
+{
+    long sleep_ns = 1000L;
+    uint32_t id;
+
+    for (;;) {
+        id = nls_result_claim();
+        if (id != 0) {
+            /* On failure (the host broke the ring) there is nobody to
+             * tell: the next peek finds the corruption. */
+            (void)nls_result_publish(id, NLW_STATUS_SUCCESS, NULL, 0);
+            break;
+        }
+        if (__atomic_load_n(&nls_inv.result_state, __ATOMIC_SEQ_CST) !=
+            NLS_RESULT_CLAIMED)
+            break; /* published */
+        /* Another thread of the handler is writing the result: it must be
+         * in the ring before the next invocation may reuse the state. */
+        nls__sleep_ns(sleep_ns);
+        if (sleep_ns < NLS_FULL_SLEEP_MAX_NS)
+            sleep_ns *= 2;
+    }
+    __atomic_store_n(&nls_inv.result_state, NLS_RESULT_IDLE, __ATOMIC_SEQ_CST);
 }
 
 NLS_EXPORT gg_error gg_lambda_handler_read(void *buffer, size_t buffer_size,
@@ -110,19 +177,28 @@ NLS_EXPORT gg_error gg_lambda_handler_read(void *buffer, size_t buffer_size,
 NLS_EXPORT gg_error gg_lambda_handler_write_response(const void *response,
                                                      size_t response_size)
 {
+    uint32_t id;
+
     if (response == NULL && response_size > 0)
         return GGE_INVALID_PARAMETER;
-    if (!nls_inv.active || !nls_result_claim())
+    /* Also refuses a late write for an invocation that has finished. */
+    id = nls_result_claim();
+    if (id == 0)
         return GGE_INVALID_STATE;
-    return nls_result_publish(NLW_STATUS_SUCCESS, response, response_size);
+    /* Above NLW_LAMBDA_RESPONSE_BYTES: GGE_INVALID_PARAMETER, and the
+     * invoker gets NLW_STATUS_TOO_LARGE. */
+    return nls_result_publish(id, NLW_STATUS_SUCCESS, response, response_size);
 }
 
 NLS_EXPORT gg_error gg_lambda_handler_write_error(const char *error_message)
 {
+    uint32_t id;
+
     if (error_message == NULL)
         return GGE_INVALID_PARAMETER;
-    if (!nls_inv.active || !nls_result_claim())
+    id = nls_result_claim();
+    if (id == 0)
         return GGE_INVALID_STATE;
-    return nls_result_publish(NLW_STATUS_HANDLED, error_message,
+    return nls_result_publish(id, NLW_STATUS_HANDLED, error_message,
                               strlen(error_message));
 }

@@ -24,7 +24,7 @@ NLS_EXPORT gg_error gg_invoke(gg_request ggreq, const gg_invoke_options *opts,
         opts->type != GG_INVOKE_REQUEST_RESPONSE)
         return GGE_INVALID_PARAMETER;
     if ((opts->payload == NULL && opts->payload_size > 0) ||
-        opts->payload_size > NLS_MAX_PAYLOAD_BYTES)
+        opts->payload_size > NLW_LAMBDA_PAYLOAD_BYTES)
         return GGE_INVALID_PARAMETER;
     err = nls_require_attached("gg_invoke");
     if (err != GGE_SUCCESS)

@@ -23,14 +23,20 @@
 
 /* Input limits checked before anything goes on the wire. The frame limit
  * (NLW_MAX_FRAME_BYTES, 8 MiB) is the hard one; these leave room for the
- * rest of the frame and follow the service limits users know. */
-#define NLS_MAX_PAYLOAD_BYTES (6u * 1024u * 1024u) /* Lambda sync limit */
+ * rest of the frame and follow the service limits users know. Payload
+ * limits are Lambda's and live in nlw_channel.h, shared with the host:
+ * NLW_LAMBDA_PAYLOAD_BYTES (invoke, publish and shadow payloads) and
+ * NLW_LAMBDA_RESPONSE_BYTES (a handler's response). */
 #define NLS_MAX_ARN_BYTES 1024u
 #define NLS_MAX_QUALIFIER_BYTES 128u
 #define NLS_MAX_TOPIC_BYTES 256u       /* MQTT topic limit of AWS IoT */
 #define NLS_MAX_THING_NAME_BYTES 128u  /* AWS IoT thing name limit */
 #define NLS_MAX_SECRET_ID_BYTES 2048u  /* Secrets Manager SecretId limit */
 #define NLS_MAX_SECRET_VERSION_BYTES 256u
+
+/* Exit status when the host broke the protocol (a corrupt ring or frame):
+ * EX_SOFTWARE. */
+#define NLS_EXIT_PROTOCOL 70
 
 /* Worker spin budget while waiting for the next request (see runtime.c). */
 #define NLS_SPIN_MIN_NS 1000u
@@ -77,14 +83,26 @@ void nls_request_deliver(const nlw_reply *reply);
 
 /* The invocation the handler is running (runtime.c sets it up,
  * handler_io.c serves the handler's calls). Only the runtime thread starts
- * and ends an invocation. */
+ * and ends an invocation.
+ *
+ * The one result of an invocation is claimed by a compare-and-swap of
+ * result_state from OPEN to CLAIMED; the id is read only after the claim
+ * succeeded and travels with it (nls_result_claim returns it), so a write
+ * racing the end of an invocation either lands on that invocation or is
+ * refused. The runtime starts the next invocation only once the state has
+ * left CLAIMED, so id never changes under a claim. */
+#define NLS_RESULT_IDLE 0      /* no invocation: writes are refused */
+#define NLS_RESULT_OPEN 1      /* handler running, no result yet */
+#define NLS_RESULT_CLAIMED 2   /* a result is being written */
+#define NLS_RESULT_PUBLISHED 3 /* the result is in the ring: writes refused */
+
 typedef struct nls_invocation {
     const unsigned char *payload; /* in place in the request ring */
     size_t payload_len;
     size_t read_pos;
-    uint32_t id;
+    uint32_t id;                  /* stable while result_state != IDLE */
     volatile int active;          /* 1 while the handler runs */
-    volatile int written;         /* 0 none, 1 being written, 2 published */
+    volatile int result_state;    /* NLS_RESULT_* */
     uint64_t started_ns;          /* when the handler was called */
     uint64_t published_ns;        /* when the last result was published */
 } nls_invocation;
@@ -92,12 +110,22 @@ typedef struct nls_invocation {
 extern nls_invocation nls_inv;
 
 /* handler_io.c */
-/* Claim the one result of the current invocation: 1 if the caller may
- * write it, 0 if one was already written (or is being written). */
-int nls_result_claim(void);
-/* Write the claimed result into the result ring and make it visible. On
- * failure the claim is released so the handler can still report an error. */
-gg_error nls_result_publish(uint32_t status, const void *data, size_t len);
+/* Claim the one result of the current invocation: its id if the caller may
+ * write it, 0 if there is none open (no invocation, or its result was
+ * already written or is being written). */
+uint32_t nls_result_claim(void);
+/* Write the result claimed for invocation id into the result ring and make
+ * it visible. On failure the claim is released so the handler can still
+ * report an error. A success response larger than NLW_LAMBDA_RESPONSE_BYTES
+ * (or than the ring takes) is published as NLW_STATUS_TOO_LARGE carrying
+ * the attempted size, and GGE_INVALID_PARAMETER is returned; an error
+ * message that long is cut to fit. */
+gg_error nls_result_publish(uint32_t id, uint32_t status, const void *data,
+                            size_t len);
+/* Runtime thread, after the handler returned: answer an empty success
+ * unless a result was written, waiting for one another thread is still
+ * writing; then close the invocation (IDLE). */
+void nls_result_finish(void);
 
 /* validate.c */
 /* 1 if s is non-NULL, 1..max bytes long (NUL not counted). */

@@ -64,7 +64,7 @@ NLS_EXPORT gg_error gg_publish_with_options(gg_request ggreq, const char *topic,
     if (ggreq == NULL || result == NULL ||
         !nls_str_ok(topic, NLS_MAX_TOPIC_BYTES) ||
         (payload == NULL && payload_size > 0) ||
-        payload_size > NLS_MAX_PAYLOAD_BYTES)
+        payload_size > NLW_LAMBDA_PAYLOAD_BYTES)
         return GGE_INVALID_PARAMETER;
     if (opts != NULL && opts->magic != NLS_PUBLISH_OPTIONS_MAGIC)
         return GGE_INVALID_PARAMETER;

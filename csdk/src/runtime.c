@@ -29,8 +29,6 @@
 #include "nls.h"
 
 #define NLS_FUTEX_TIMEOUT_MS 500L
-#define NLS_EXIT_PROTOCOL 70
-
 static gg_lambda_handler nls__handler;
 /* NUL-terminated copy of the current request's client context. */
 static char nls__ctx[NLW_MAX_CONTEXT_BYTES + 1];
@@ -116,31 +114,28 @@ static void nls__run_one(const nlw_record *hdr, const nlw_record *rec)
     gg_lambda_context cxt;
 
     nls_inv.id = hdr->id;
-    nls_inv.payload = nlw_record_ctx(rec) + hdr->ctx_len;
+    nls_inv.payload = nlw_record_payload(rec, hdr->ctx_len);
     nls_inv.payload_len = hdr->payload_len;
     nls_inv.read_pos = 0;
-    nls_inv.written = 0;
     nls_inv.started_ns = nlw_now_ns();
     nls_g.ch.hdr->busy_id = hdr->id;
+    /* Open the result only now: the id and payload above are in place
+     * before any thread can claim it (the store is a full barrier). */
+    __atomic_store_n(&nls_inv.result_state, NLS_RESULT_OPEN, __ATOMIC_SEQ_CST);
 
-    if (hdr->ctx_len > NLW_MAX_CONTEXT_BYTES) {
-        static const char msg[] = "nanolambda: client context longer than "
-                                  "4096 bytes";
-        (void)nls_result_claim();
-        (void)nls_result_publish(NLW_STATUS_HANDLED, msg, sizeof msg - 1);
-    } else {
-        memcpy(nls__ctx, nlw_record_ctx(rec), hdr->ctx_len);
-        nls__ctx[hdr->ctx_len] = '\0';
-        cxt.function_arn = nls_g.function_arn;
-        cxt.client_context = nls__ctx;
+    /* hdr->ctx_len <= NLW_MAX_CONTEXT_BYTES: nlw_ring_peek_copy refuses a
+     * record with a longer context (nlw__record_valid in nlw_ring.c), so
+     * it always fits nls__ctx. */
+    memcpy(nls__ctx, nlw_record_ctx(rec), hdr->ctx_len);
+    nls__ctx[hdr->ctx_len] = '\0';
+    cxt.function_arn = nls_g.function_arn;
+    cxt.client_context = nls__ctx;
 
-        nls_inv.active = 1;
-        nls__handler(&cxt);
-        nls_inv.active = 0;
-        /* A handler that wrote nothing answers an empty success. */
-        if (nls_result_claim())
-            (void)nls_result_publish(NLW_STATUS_SUCCESS, NULL, 0);
-    }
+    nls_inv.active = 1;
+    nls__handler(&cxt);
+    nls_inv.active = 0;
+    /* A handler that wrote nothing answers an empty success. */
+    nls_result_finish();
     nls_g.ch.hdr->busy_id = 0;
 }
 

@@ -31,7 +31,7 @@ static gg_error nls__shadow(gg_request ggreq, uint32_t op, const char *what,
 
     if (ggreq == NULL || result == NULL || !nls__thing_name_ok(thing_name))
         return GGE_INVALID_PARAMETER;
-    if (payload != NULL && !nls_str_ok(payload, NLS_MAX_PAYLOAD_BYTES))
+    if (payload != NULL && !nls_str_ok(payload, NLW_LAMBDA_PAYLOAD_BYTES))
         return GGE_INVALID_PARAMETER;
     err = nls_require_attached(what);
     if (err != GGE_SUCCESS)

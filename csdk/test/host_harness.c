@@ -18,6 +18,7 @@
  *   invoke CTX PAYLOAD   CTX "-" for none; PAYLOAD is the rest of the line
  *   invokelen CTX N      payload of N bytes (i*7+3 pattern); result reported
  *                        as a length and a match flag instead of the bytes
+ *   sleep MS             pause MS milliseconds (lets a worker's threads run)
  *   shutdown | sigterm | kill | close | wait
  * $HARNESS_RESULT_TIMEOUT_MS bounds the wait for a result (default 5000).
  * Events: hello, request, result {id,status,len,payload,doorbells}, timeout
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "nlw_channel.h"
@@ -284,7 +286,7 @@ static void await_result(uint32_t id, const unsigned char *expect, size_t elen,
     }
     nlw_ring_disarm(&ch.hdr->result);
     {
-        const unsigned char *p = nlw_record_payload(rec) + res.ctx_len;
+        const unsigned char *p = nlw_record_payload(rec, res.ctx_len);
         printf("{\"event\":\"result\",\"id\":%u,\"expected_id\":%u,"
                "\"status\":%u,\"len\":%u,\"doorbells\":%u,",
                res.id, id, res.status, res.payload_len, doorbells - before);
@@ -306,9 +308,10 @@ static void invoke(uint32_t id, const char *ctx, const unsigned char *payload,
                    size_t len, int pattern)
 {
     nlw_record *req;
+    uint32_t size;
     size_t clen = strcmp(ctx, "-") == 0 ? 0 : strlen(ctx);
     int rc = nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes,
-                              (uint32_t)clen, (uint32_t)len, &req);
+                              (uint32_t)clen, (uint32_t)len, &req, &size);
     if (rc != NLW_OK)
         fail("cannot reserve a request record");
     req->kind = NLW_REC_INVOKE;
@@ -317,8 +320,8 @@ static void invoke(uint32_t id, const char *ctx, const unsigned char *payload,
     req->flags = 0;
     req->duration_ns = 0;
     memcpy(nlw_record_ctx_mut(req), ctx, clen);
-    memcpy(nlw_record_ctx_mut(req) + clen, payload, len);
-    if (nlw_ring_publish(&ch.hdr->request, req))
+    memcpy(nlw_record_payload_mut(req, (uint32_t)clen), payload, len);
+    if (nlw_ring_publish(&ch.hdr->request, size))
         nlw_futex_wake_head(&ch.hdr->request);
     await_result(id, payload, len, pattern);
 }
@@ -447,6 +450,12 @@ int main(int argc, char **argv)
             close(sock);
             sock = -1;
             report_exit();
+        } else if (strncmp(line, "sleep ", 6) == 0) {
+            long ms = strtol(line + 6, NULL, 10);
+            struct timespec ts;
+            ts.tv_sec = ms / 1000;
+            ts.tv_nsec = (ms % 1000) * 1000000L;
+            (void)nanosleep(&ts, NULL);
         } else if (strcmp(line, "wait") == 0) {
             report_exit();
         }

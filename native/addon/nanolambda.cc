@@ -166,16 +166,19 @@ Napi::Value ChannelSubmit(const Napi::CallbackInfo& info) {
 
   nlw_ring_ctl* ring = &c->ch.hdr->request;
   nlw_record* rec;
+  uint32_t size;
   int rc = nlw_ring_reserve(ring, c->ch.request_data, c->ch.ring_bytes, static_cast<uint32_t>(ctx_len),
-                            static_cast<uint32_t>(payload.ByteLength()), &rec);
+                            static_cast<uint32_t>(payload.ByteLength()), &rec, &size);
   if (rc == NLW_E_AGAIN) return Napi::Boolean::New(env, false);
   if (rc != NLW_OK) return CorruptErr(env, "request");
   rec->kind = NLW_REC_INVOKE;
   rec->id = id;
   if (ctx_len > 0) memcpy(nlw_record_ctx_mut(rec), ctx, ctx_len);
-  if (payload.ByteLength() > 0) memcpy(nlw_record_payload_mut(rec), payload.Data(), payload.ByteLength());
+  // Our own ctx_len and size, never the shared header: the worker can rewrite it.
+  if (payload.ByteLength() > 0)
+    memcpy(nlw_record_payload_mut(rec, static_cast<uint32_t>(ctx_len)), payload.Data(), payload.ByteLength());
   c->last_submit_id = id;
-  if (nlw_ring_publish(ring, rec)) nlw_futex_wake_head(ring);
+  if (nlw_ring_publish(ring, size)) nlw_futex_wake_head(ring);
   return Napi::Boolean::New(env, true);
 }
 
@@ -197,7 +200,7 @@ Napi::Value TakeOne(Napi::Env env, Channel* c, uint32_t* meta, const Span* into,
     return Napi::Value();
   }
   Napi::Value out;
-  const uint8_t* payload = nlw_record_ctx(rec) + hdr.ctx_len;
+  const uint8_t* payload = nlw_record_payload(rec, hdr.ctx_len);
   if (hdr.payload_len == 0) {
     out = env.GetInstanceData<AddonData>()->empty.Value();
   } else if (into != nullptr && hdr.payload_len <= into->len) {

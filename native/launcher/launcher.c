@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define NLL_EXIT_LAUNCHER 125
@@ -30,6 +32,10 @@
 
 #define NLL_SHM_FD 3
 #define NLL_SOCK_FD 4
+/* Descriptors from here up are not the function's: close them before exec. */
+#define NLL_FIRST_STRAY_FD 5
+/* Upper bound of the fallback close loop when close_range is missing. */
+#define NLL_MAX_CLOSE_FD 65536L
 
 static const char nll_name[] = "nanolambda-launcher";
 
@@ -54,6 +60,12 @@ static int nll_check_fd(int fd, int want_socket, const char *role) {
  * before the call. */
 static int nll_follow_parent(void) {
     pid_t parent = getppid();
+    /* NOTE for the isolation work (isolate.c): the kernel clears the
+     * parent-death signal when the process changes its uid or gid
+     * (setuid/setgid/setresuid..., and on exec of a set-id program). Once
+     * nll_isolate drops privileges it must call
+     * prctl(PR_SET_PDEATHSIG, SIGKILL) again and then re-check that
+     * getppid() is still the host's pid, as below. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
         fprintf(stderr, "%s: cannot set the parent-death signal: %s\n", nll_name, strerror(errno));
         return -1;
@@ -63,6 +75,22 @@ static int nll_follow_parent(void) {
         return -1;
     }
     return 0;
+}
+
+/* Closes every descriptor >= NLL_FIRST_STRAY_FD: whatever the host (or
+ * whatever started it) leaked into us must not reach the function, which
+ * gets exactly 0-2 and the channel on 3 and 4. close_range(2) (Linux 5.9)
+ * does it in one call; without it, close up to the soft RLIMIT_NOFILE,
+ * capped at NLL_MAX_CLOSE_FD. */
+static void nll_close_stray_fds(void) {
+    struct rlimit rl;
+    long fd, last = NLL_MAX_CLOSE_FD;
+#if defined(SYS_close_range) && !defined(NLL_NO_CLOSE_RANGE) /* the test builds the fallback too */
+    if (syscall(SYS_close_range, (unsigned int)NLL_FIRST_STRAY_FD, ~0u, 0u) == 0) return;
+#endif
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < (rlim_t)last)
+        last = (long)rl.rlim_cur;
+    for (fd = NLL_FIRST_STRAY_FD; fd < last; fd++) (void)close((int)fd);
 }
 
 /* Node blocks or ignores some signals in its children's inherited state
@@ -95,6 +123,7 @@ int main(int argc, char **argv) {
         return NLL_EXIT_LAUNCHER;
     if (nll_follow_parent() != 0 || nll_reset_signals() != 0) return NLL_EXIT_LAUNCHER;
     if (nll_isolate(executable, argv + 1) != 0) return NLL_EXIT_LAUNCHER;
+    nll_close_stray_fds();
 
     execv(executable, argv + 1);
     {

@@ -6,6 +6,7 @@
 #include "nlw_channel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -15,6 +16,32 @@
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC 0x0001u
 #endif
+#ifndef MFD_ALLOW_SEALING
+#define MFD_ALLOW_SEALING 0x0002u
+#endif
+/* File sealing (Linux 3.17, with memfd_create); old C headers lack it. */
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033 /* F_LINUX_SPECIFIC_BASE + 9 */
+#endif
+#ifndef F_GET_SEALS
+#define F_GET_SEALS 1034 /* F_LINUX_SPECIFIC_BASE + 10 */
+#endif
+#ifndef F_SEAL_SEAL
+#define F_SEAL_SEAL 0x0001
+#endif
+#ifndef F_SEAL_SHRINK
+#define F_SEAL_SHRINK 0x0002
+#endif
+#ifndef F_SEAL_GROW
+#define F_SEAL_GROW 0x0004
+#endif
+
+/* The worker holds the memfd: without these seals it could ftruncate the
+ * region to 0 and the host's next access would die of SIGBUS. SEAL_SEAL
+ * stops it adding seals of its own (F_SEAL_WRITE would break the host's
+ * writes). Content stays writable; every record is validated anyway. */
+#define NLW__SEALS (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+#define NLW__SIZE_SEALS (F_SEAL_SHRINK | F_SEAL_GROW)
 
 /* The header must fit in its page; fail the build otherwise. */
 typedef char nlw__header_fits_in_page[sizeof(nlw_region_header) <= NLW_PAGE ? 1 : -1];
@@ -40,7 +67,7 @@ static int nlw__ring_bytes_valid(uint32_t ring_bytes) {
 /* memfd_create through syscall(2): older C libraries (glibc < 2.27, many
  * gateway images) lack the wrapper although the kernel has the call. */
 static int nlw__memfd(const char *name) {
-    long fd = syscall(SYS_memfd_create, name, (unsigned int)MFD_CLOEXEC);
+    long fd = syscall(SYS_memfd_create, name, (unsigned int)(MFD_CLOEXEC | MFD_ALLOW_SEALING));
     return (int)fd;
 }
 
@@ -65,6 +92,7 @@ int nlw_channel_create(nlw_channel *ch, uint32_t ring_bytes, int *out_fd) {
     fd = nlw__memfd("nanolambda-channel");
     if (fd < 0) return NLW_E_SYSTEM;
     if (ftruncate(fd, (off_t)map_bytes) != 0) goto fail;
+    if (fcntl(fd, F_ADD_SEALS, NLW__SEALS) != 0) goto fail;
     base = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) goto fail;
 
@@ -91,6 +119,7 @@ int nlw_channel_attach(nlw_channel *ch, int fd) {
     uint32_t ring_bytes;
     size_t map_bytes;
     void *base;
+    int seals;
 
     if (ch == NULL || fd < 0) return NLW_E_INVALID;
     memset(ch, 0, sizeof(*ch));
@@ -98,6 +127,10 @@ int nlw_channel_attach(nlw_channel *ch, int fd) {
     if (!S_ISREG(st.st_mode) || st.st_size < (off_t)NLW_PAGE ||
         st.st_size > (off_t)NLW_PAGE + 2 * (off_t)NLW_MAX_RING_BYTES)
         return NLW_E_INVALID;
+    /* Only a region whose size nobody can change is safe to map: an
+     * unsealed file (not made by nlw_channel_create) is refused. */
+    seals = fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || (seals & NLW__SIZE_SEALS) != NLW__SIZE_SEALS) return NLW_E_INVALID;
     map_bytes = (size_t)st.st_size;
 
     base = mmap(NULL, map_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);

@@ -73,6 +73,14 @@ extern "C" {
 /* Client context is a base64 JSON string; Lambda caps it at 3583 bytes. */
 #define NLW_MAX_CONTEXT_BYTES 4096u
 
+/* Lambda's payload limits for a synchronous invocation, the one place both
+ * sides take them from: 6 MiB for a request (also the bound the SDK puts on
+ * invoke and publish payloads) and 6 MiB + 100 bytes for a response, the
+ * figure the service enforces before answering
+ * Function.ResponseSizeTooLarge. */
+#define NLW_LAMBDA_PAYLOAD_BYTES (6u * 1024u * 1024u)
+#define NLW_LAMBDA_RESPONSE_BYTES (NLW_LAMBDA_PAYLOAD_BYTES + 100u)
+
 /* Record kinds. */
 #define NLW_REC_PAD 0u     /* filler up to the end of the ring; skip it */
 #define NLW_REC_INVOKE 1u  /* host -> worker: run the handler */
@@ -81,6 +89,11 @@ extern "C" {
 /* Result status values (nlw_record.status on NLW_REC_RESULT). */
 #define NLW_STATUS_SUCCESS 0u  /* payload = response bytes */
 #define NLW_STATUS_HANDLED 1u  /* payload = error message (UTF-8 text) */
+#define NLW_STATUS_TOO_LARGE 2u /* the handler's response exceeded
+                                   NLW_LAMBDA_RESPONSE_BYTES (or the ring);
+                                   payload = the attempted size in bytes as
+                                   ASCII decimal, e.g. "6291557"; the host
+                                   answers Function.ResponseSizeTooLarge */
 
 /* Worker states published in nlw_region_header.worker_state. */
 #define NLW_WORKER_STARTING 0u /* launched, gg_runtime_start not yet called */
@@ -144,14 +157,18 @@ typedef struct nlw_channel {
     uint32_t ring_bytes;
 } nlw_channel;
 
-/* Host side: create a memfd (close-on-exec), size and map it, initialise the
- * header. On success *out_fd is the memfd; the caller passes it to the worker
- * and may close it after the worker has started (the mapping stays valid). */
+/* Host side: create a memfd (close-on-exec), size it, seal its size
+ * (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL: the worker holds the fd and
+ * must not be able to truncate the region under the host's mapping), map
+ * it and initialise the header. On success *out_fd is the memfd; the
+ * caller passes it to the worker and may close it after the worker has
+ * started (the mapping stays valid). */
 int nlw_channel_create(nlw_channel *ch, uint32_t ring_bytes, int *out_fd);
 
-/* Worker side: map an existing region from fd and validate its header
- * (magic, version, sizes against the fd's size). Bounded: a region whose
- * header lies about its size is refused with NLW_E_INVALID. */
+/* Worker side: map an existing region from fd and validate it (size seals
+ * in place, magic, version, sizes against the fd's size). Bounded: a region
+ * whose header lies about its size, or whose size is not sealed, is refused
+ * with NLW_E_INVALID. */
 int nlw_channel_attach(nlw_channel *ch, int fd);
 
 /* Unmap. Does not close any descriptor. */
@@ -160,37 +177,36 @@ void nlw_channel_detach(nlw_channel *ch);
 /* ---- Producer side of a ring ------------------------------------------- */
 
 /* Reserve room for one record with ctx_len + payload_len bytes. On success
- * *out points at the record header inside the ring; the caller fills kind,
- * id, status and copies context and payload right after the header (see
- * nlw_record_ctx / nlw_record_payload), then calls nlw_ring_publish.
+ * *out points at the record header inside the ring and *out_size is the
+ * record's size; the caller fills kind, id, status (and duration_ns on
+ * results), copies the context to nlw_record_ctx_mut(*out) and the payload
+ * to nlw_record_payload_mut(*out, ctx_len), then calls
+ * nlw_ring_publish(ctl, *out_size). The producer keeps its own copies of
+ * ctx_len and the size: the consumer can rewrite the shared header at any
+ * moment, so nothing is re-read from it.
  * Returns NLW_E_AGAIN when the ring lacks room (the consumer is behind),
  * NLW_E_TOO_BIG when the record could never fit (more than half the ring,
  * or ctx_len > NLW_MAX_CONTEXT_BYTES), NLW_E_CORRUPT when the consumer
  * wrote an impossible tail. When the record must start at offset 0, the
  * pad record before it is written and made visible here. */
 int nlw_ring_reserve(nlw_ring_ctl *ctl, unsigned char *data, uint32_t ring_bytes,
-                     uint32_t ctx_len, uint32_t payload_len, nlw_record **out);
+                     uint32_t ctx_len, uint32_t payload_len, nlw_record **out,
+                     uint32_t *out_size);
 
-/* Make the reserved record visible. Returns 1 if the consumer had announced
- * it was going to block and must now be woken by the caller, else 0. */
-int nlw_ring_publish(nlw_ring_ctl *ctl, nlw_record *rec);
+/* Make the reserved record of size bytes (the *out_size of
+ * nlw_ring_reserve) visible. Returns 1 if the consumer had announced it was
+ * going to block and must now be woken by the caller, else 0. */
+int nlw_ring_publish(nlw_ring_ctl *ctl, uint32_t size);
 
 /* ---- Consumer side of a ring ------------------------------------------- */
 
 /* Look at the next record without consuming it (pads are skipped and
  * consumed). Validates every length against the ring (a corrupt record
- * gives NLW_E_CORRUPT). Returns NLW_E_AGAIN when the ring is empty. */
-int nlw_ring_peek(nlw_ring_ctl *ctl, const unsigned char *data, uint32_t ring_bytes,
-                  const nlw_record **out);
-
-/* Release the record last returned by nlw_ring_peek. */
-void nlw_ring_consume(nlw_ring_ctl *ctl, const nlw_record *rec);
-
-/* Like nlw_ring_peek, and also copies the header it validated into *hdr.
- * The producer can rewrite the shared record at any moment, so a consumer
- * that does not trust the producer (the host reading results) must use the
- * lengths in *hdr, never re-read them through *out, and release the record
- * with nlw_ring_consume_bytes(ctl, hdr->size). */
+ * gives NLW_E_CORRUPT) on a private copy of the header, which it stores in
+ * *hdr; *out points at the record in the ring. Returns NLW_E_AGAIN when the
+ * ring is empty. The producer can rewrite the shared record at any moment,
+ * so the consumer must use the lengths in *hdr, never re-read them through
+ * *out, and release the record with nlw_ring_consume_bytes(ctl, hdr->size). */
 int nlw_ring_peek_copy(nlw_ring_ctl *ctl, const unsigned char *data, uint32_t ring_bytes,
                        nlw_record *hdr, const nlw_record **out);
 
@@ -205,11 +221,13 @@ int nlw_ring_arm(nlw_ring_ctl *ctl);
 /* Cancel an announcement made by nlw_ring_arm. */
 void nlw_ring_disarm(nlw_ring_ctl *ctl);
 
-/* Accessors into a record. */
+/* Accessors into a record. ctx_len is the caller's own trusted copy (the
+ * validated header of nlw_ring_peek_copy, or the ctx_len it reserved);
+ * the record's shared header is never read. */
 const unsigned char *nlw_record_ctx(const nlw_record *rec);
-const unsigned char *nlw_record_payload(const nlw_record *rec);
+const unsigned char *nlw_record_payload(const nlw_record *rec, uint32_t ctx_len);
 unsigned char *nlw_record_ctx_mut(nlw_record *rec);
-unsigned char *nlw_record_payload_mut(nlw_record *rec);
+unsigned char *nlw_record_payload_mut(nlw_record *rec, uint32_t ctx_len);
 
 /* ---- Waiting ------------------------------------------------------------ */
 

@@ -14,14 +14,15 @@
 static int nlw__aligned(uint32_t v) { return (v & NLW__ALIGN_MASK) == 0u; }
 
 int nlw_ring_reserve(nlw_ring_ctl *ctl, unsigned char *data, uint32_t ring_bytes,
-                     uint32_t ctx_len, uint32_t payload_len, nlw_record **out) {
+                     uint32_t ctx_len, uint32_t payload_len, nlw_record **out,
+                     uint32_t *out_size) {
     uint32_t max_record = NLW_MAX_RECORD_BYTES(ring_bytes);
     uint32_t head, tail, used, off, contiguous, size, need;
     int pad_first;
     nlw_record *rec;
 
-    if (ctl == NULL || data == NULL || out == NULL || ring_bytes < NLW_MIN_RING_BYTES ||
-        (ring_bytes & (ring_bytes - 1u)) != 0u)
+    if (ctl == NULL || data == NULL || out == NULL || out_size == NULL || ring_bytes < NLW_MIN_RING_BYTES ||
+        ring_bytes > NLW_MAX_RING_BYTES || (ring_bytes & (ring_bytes - 1u)) != 0u)
         return NLW_E_INVALID;
     /* Check each part before summing so the sum cannot wrap. */
     if (ctx_len > NLW_MAX_CONTEXT_BYTES || payload_len > max_record ||
@@ -29,7 +30,11 @@ int nlw_ring_reserve(nlw_ring_ctl *ctl, unsigned char *data, uint32_t ring_bytes
         return NLW_E_TOO_BIG;
     size = (NLW_RECORD_HEADER_BYTES + ctx_len + payload_len + NLW__ALIGN_MASK) & ~NLW__ALIGN_MASK;
 
-    head = ctl->head; /* ours: no other writer */
+    /* head is ours, but it lives in memory the consumer can write: both
+     * positions are checked before they decide an offset. Once they pass,
+     * off <= ring_bytes - 32, contiguous is in [32, ring_bytes], and
+     * contiguous + size <= ring_bytes + ring_bytes / 2 cannot wrap. */
+    head = ctl->head;
     tail = __atomic_load_n(&ctl->tail, __ATOMIC_ACQUIRE);
     used = head - tail;
     if (used > ring_bytes || !nlw__aligned(head) || !nlw__aligned(tail)) return NLW_E_CORRUPT;
@@ -59,11 +64,15 @@ int nlw_ring_reserve(nlw_ring_ctl *ctl, unsigned char *data, uint32_t ring_bytes
     rec->ctx_len = ctx_len;
     rec->payload_len = payload_len;
     *out = rec;
+    *out_size = size;
     return NLW_OK;
 }
 
-int nlw_ring_publish(nlw_ring_ctl *ctl, nlw_record *rec) {
-    uint32_t head = ctl->head + rec->size;
+int nlw_ring_publish(nlw_ring_ctl *ctl, uint32_t size) {
+    /* size is the producer's own copy (never the shared rec->size). A head
+     * the consumer rewrote meanwhile only misplaces its own view: the next
+     * reserve validates head again before writing anywhere. */
+    uint32_t head = ctl->head + size;
     __atomic_store_n(&ctl->head, head, __ATOMIC_RELEASE);
     /* Dekker: the head store must be visible before we read waiting, and
      * the consumer's waiting store before it re-reads head. */
@@ -72,15 +81,22 @@ int nlw_ring_publish(nlw_ring_ctl *ctl, nlw_record *rec) {
     return __atomic_exchange_n(&ctl->waiting, 0u, __ATOMIC_SEQ_CST) == 1u;
 }
 
-/* Checks one header copy at offset off with avail published bytes. */
+/* Checks one header copy at offset off (< ring_bytes) with avail (<=
+ * ring_bytes) published bytes. Every subtraction below is guarded by the
+ * comparison before it, so none can wrap whatever the producer wrote:
+ * size >= 32 before size - 32, and ctx_len <= size - 32 before
+ * size - 32 - ctx_len. */
 static int nlw__record_valid(const nlw_record *h, uint32_t off, uint32_t avail, uint32_t ring_bytes) {
+    uint32_t body;
     if (h->size < NLW_RECORD_HEADER_BYTES || !nlw__aligned(h->size) || h->size > avail ||
         h->size > ring_bytes - off)
         return 0;
-    if (h->kind == NLW_REC_PAD) return off + h->size == ring_bytes; /* pads end the ring */
+    if (h->kind == NLW_REC_PAD) return h->size == ring_bytes - off; /* pads end the ring */
     if (h->kind != NLW_REC_INVOKE && h->kind != NLW_REC_RESULT) return 0;
-    if (h->size > NLW_MAX_RECORD_BYTES(ring_bytes) || h->ctx_len > NLW_MAX_CONTEXT_BYTES) return 0;
-    return h->payload_len <= h->size - NLW_RECORD_HEADER_BYTES - h->ctx_len;
+    if (h->size > NLW_MAX_RECORD_BYTES(ring_bytes)) return 0;
+    body = h->size - NLW_RECORD_HEADER_BYTES;
+    if (h->ctx_len > NLW_MAX_CONTEXT_BYTES || h->ctx_len > body) return 0;
+    return h->payload_len <= body - h->ctx_len;
 }
 
 int nlw_ring_peek_copy(nlw_ring_ctl *ctl, const unsigned char *data, uint32_t ring_bytes,
@@ -89,7 +105,7 @@ int nlw_ring_peek_copy(nlw_ring_ctl *ctl, const unsigned char *data, uint32_t ri
     const nlw_record *rec;
 
     if (ctl == NULL || data == NULL || hdr == NULL || out == NULL || ring_bytes < NLW_MIN_RING_BYTES ||
-        (ring_bytes & (ring_bytes - 1u)) != 0u)
+        ring_bytes > NLW_MAX_RING_BYTES || (ring_bytes & (ring_bytes - 1u)) != 0u)
         return NLW_E_INVALID;
     /* One head snapshot per call: a producer spraying pads cannot keep us
      * here, every iteration consumes part of a bounded span. */
@@ -111,18 +127,10 @@ int nlw_ring_peek_copy(nlw_ring_ctl *ctl, const unsigned char *data, uint32_t ri
     return NLW_OK;
 }
 
-int nlw_ring_peek(nlw_ring_ctl *ctl, const unsigned char *data, uint32_t ring_bytes,
-                  const nlw_record **out) {
-    nlw_record hdr;
-    return nlw_ring_peek_copy(ctl, data, ring_bytes, &hdr, out);
-}
-
 void nlw_ring_consume_bytes(nlw_ring_ctl *ctl, uint32_t size) {
+    /* tail is ours; a producer that rewrote it is caught by the next peek
+     * (avail > ring_bytes or an unaligned position). */
     __atomic_store_n(&ctl->tail, ctl->tail + size, __ATOMIC_RELEASE);
-}
-
-void nlw_ring_consume(nlw_ring_ctl *ctl, const nlw_record *rec) {
-    nlw_ring_consume_bytes(ctl, rec->size);
 }
 
 int nlw_ring_arm(nlw_ring_ctl *ctl) {
@@ -143,14 +151,14 @@ const unsigned char *nlw_record_ctx(const nlw_record *rec) {
     return (const unsigned char *)(const void *)rec + NLW_RECORD_HEADER_BYTES;
 }
 
-const unsigned char *nlw_record_payload(const nlw_record *rec) {
-    return nlw_record_ctx(rec) + rec->ctx_len;
+const unsigned char *nlw_record_payload(const nlw_record *rec, uint32_t ctx_len) {
+    return nlw_record_ctx(rec) + ctx_len;
 }
 
 unsigned char *nlw_record_ctx_mut(nlw_record *rec) {
     return (unsigned char *)(void *)rec + NLW_RECORD_HEADER_BYTES;
 }
 
-unsigned char *nlw_record_payload_mut(nlw_record *rec) {
-    return nlw_record_ctx_mut(rec) + rec->ctx_len;
+unsigned char *nlw_record_payload_mut(nlw_record *rec, uint32_t ctx_len) {
+    return nlw_record_ctx_mut(rec) + ctx_len;
 }

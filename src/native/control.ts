@@ -97,35 +97,56 @@ export function decodeFrameBody(body: Uint8Array): Frame {
 /**
  * Splits a byte stream into frames. Every length is bounded: a prefix of 0
  * or over MAX_FRAME_BYTES means the peer is broken or hostile, and the
- * stream is refused as a whole (the caller kills the worker).
+ * stream is refused as a whole (the caller kills the worker). Each byte is
+ * copied at most once, however the frame is cut into chunks.
  */
 export class FrameReader {
-  private pending: Buffer[] = [];
+  private readonly pending: Buffer[] = [];
   private pendingBytes = 0;
+  /** Body length of the frame being read; -1 while its prefix is not read. */
+  private bodyBytes = -1;
 
   /** Feeds bytes; returns the complete frames now available. Throws on a bad stream. */
   push(chunk: Buffer): Frame[] {
     this.pending.push(chunk);
     this.pendingBytes += chunk.length;
     const frames: Frame[] = [];
-    while (this.pendingBytes >= PREFIX_BYTES) {
-      const head = this.pending.length === 1 ? this.pending[0]! : this.flatten();
-      const length = head.readUInt32LE(0);
-      if (length === 0 || length > MAX_FRAME_BYTES) {
-        throw new Error(`control frame length ${length} is outside 1..${MAX_FRAME_BYTES}`);
+    for (;;) {
+      if (this.bodyBytes < 0) {
+        if (this.pendingBytes < PREFIX_BYTES) break;
+        const length = this.take(PREFIX_BYTES).readUInt32LE(0);
+        if (length === 0 || length > MAX_FRAME_BYTES) {
+          throw new Error(`control frame length ${length} is outside 1..${MAX_FRAME_BYTES}`);
+        }
+        this.bodyBytes = length;
       }
-      if (this.pendingBytes < PREFIX_BYTES + length) break;
-      frames.push(decodeFrameBody(head.subarray(PREFIX_BYTES, PREFIX_BYTES + length)));
-      const rest = head.subarray(PREFIX_BYTES + length);
-      this.pending = rest.length > 0 ? [rest] : [];
-      this.pendingBytes = rest.length;
+      if (this.pendingBytes < this.bodyBytes) break;
+      const body = this.take(this.bodyBytes);
+      this.bodyBytes = -1;
+      frames.push(decodeFrameBody(body));
     }
     return frames;
   }
 
-  private flatten(): Buffer {
-    const whole = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [whole];
-    return whole;
+  /** Remove the first n pending bytes (n <= pendingBytes). */
+  private take(n: number): Buffer {
+    this.pendingBytes -= n;
+    const first = this.pending[0]!;
+    if (first.length >= n) {
+      if (first.length === n) this.pending.shift();
+      else this.pending[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const piece = this.pending[0]!;
+      const used = Math.min(piece.length, n - filled);
+      piece.copy(out, filled, 0, used);
+      filled += used;
+      if (used === piece.length) this.pending.shift();
+      else this.pending[0] = piece.subarray(used);
+    }
+    return out;
   }
 }

@@ -4,7 +4,7 @@
 // runtime and restarted after it dies.
 import type { FunctionSpec } from '../config/types';
 import { NanolambdaError } from '../errors';
-import { gaveUpAfterRedispatch } from '../workers/failures';
+import { gaveUpAfterRedispatch, stopped, workerStartFailed } from '../workers/failures';
 import type { Invocation, Outcome } from '../workers/invocation';
 import type { Worker, WorkerHooks } from '../workers/worker';
 
@@ -50,7 +50,7 @@ export class FunctionPool {
 
   /** Start the pinned worker; on-demand pools start lazily. */
   start(): void {
-    if (this.fn.pinned) this.spawn();
+    if (this.fn.pinned) this.startPinned();
   }
 
   /**
@@ -102,13 +102,16 @@ export class FunctionPool {
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
-    const stopped = new NanolambdaError('RUNTIME_STOPPED', `function ${this.fn.arn} stopped before this invocation ran`);
-    for (const invocation of this.queue.splice(0)) invocation.settle({ kind: 'unhandled', payload: errorPayload(stopped) });
-    this.queuedBytes = 0;
+    this.failQueued();
     await Promise.all(this.workers.map((worker) => worker.stop(this.limits.stopGraceMs)));
   }
 
-  /** Put an invocation on a worker: an idle one, a new one, or the least busy. */
+  /**
+   * Put an invocation on an idle worker or a new one. A worker runs one
+   * invocation at a time: waiting work stays in the pool queue, so whichever
+   * worker frees up first takes it and a slow invocation never holds up
+   * others behind it.
+   */
   private place(invocation: Invocation, spin: boolean): Outcome | null | false {
     for (const worker of this.workers) {
       if (worker.inFlight === 0) {
@@ -117,16 +120,15 @@ export class FunctionPool {
       }
     }
     if (this.workers.length < this.maxWorkers() && this.restartTimer === undefined) {
-      const worker = this.spawn();
-      const result = worker.submit(invocation, false);
-      if (result !== false) return result;
+      let worker: Worker;
+      try {
+        worker = this.spawn();
+      } catch (error) {
+        return workerStartFailed(error);
+      }
+      return worker.submit(invocation, false);
     }
-    let leastBusy: Worker | undefined;
-    for (const worker of this.workers) {
-      if (worker.state === 'stopping' || worker.state === 'exited') continue;
-      if (!leastBusy || worker.inFlight < leastBusy.inFlight) leastBusy = worker;
-    }
-    return leastBusy ? leastBusy.submit(invocation, false) : false;
+    return false;
   }
 
   private maxWorkers(): number {
@@ -150,7 +152,9 @@ export class FunctionPool {
   private feed(): void {
     while (this.queue.length > 0) {
       const next = this.queue[0]!;
-      const result = this.place(next, false);
+      // Spin: a fast function answers while we wait, and the next waiting
+      // invocation goes out at once instead of after another doorbell.
+      const result = this.place(next, true);
       if (result === false) return;
       this.queue.shift();
       this.queuedBytes -= next.payload.length;
@@ -184,14 +188,27 @@ export class FunctionPool {
     this.queue.unshift(...retry);
     for (const invocation of retry) this.queuedBytes += invocation.payload.length;
     if (this.stopping) {
-      for (const invocation of this.queue.splice(0)) {
-        invocation.settle({ kind: 'unhandled', payload: errorPayload(new Error(`function ${this.fn.arn} stopped`)) });
-      }
-      this.queuedBytes = 0;
+      this.failQueued();
       return;
     }
     if (this.fn.pinned) this.schedulePinnedRestart(worker.completions > 0);
     else this.feed();
+  }
+
+  /** Start the pinned worker; if that fails, try again with backoff. */
+  private startPinned(): void {
+    try {
+      this.spawn();
+    } catch {
+      this.schedulePinnedRestart(false);
+      return;
+    }
+    this.feed();
+  }
+
+  private failQueued(): void {
+    for (const invocation of this.queue.splice(0)) invocation.settle(stopped(this.fn.arn));
+    this.queuedBytes = 0;
   }
 
   /** Restart the pinned worker, backing off while it keeps dying young. */
@@ -200,13 +217,9 @@ export class FunctionPool {
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopping || this.workers.length > 0) return;
-      this.spawn();
-      this.feed();
+      this.startPinned();
     }, this.restartDelayMs);
     this.restartTimer.unref();
   }
 }
 
-function errorPayload(error: Error): Buffer {
-  return Buffer.from(JSON.stringify({ errorType: 'Runtime.Stopped', errorMessage: error.message }));
-}

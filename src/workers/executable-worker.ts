@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { FunctionSpec } from '../config/types';
 import { nativeBinding, type ChannelHandle, type NativeBinding } from '../native/binding';
-import { encodeFrame, FrameReader, type Frame, type RequestStatus } from '../native/control';
+import { encodeFrame, FrameReader, RequestStatus, type Frame, type ServiceRequest } from '../native/control';
 import { RESPONSE_PAYLOAD_LIMIT } from '../limits';
 import {
   exitedBeforeReady,
@@ -21,6 +21,12 @@ import type { Worker, WorkerHooks, WorkerState } from './worker';
 /** Result status values (NLW_STATUS_* in native/wire/nlw_channel.h). */
 const STATUS_SUCCESS = 0;
 const STATUS_HANDLED = 1;
+/** The handler's response was over the limit; payload: its size in decimal. */
+const STATUS_TOO_LARGE = 2;
+/** Service calls a worker may have unanswered at once; more get GG_REQUEST_AGAIN. */
+const MAX_PENDING_REQUESTS = 64;
+/** Reply bytes we buffer for a worker before we stop reading its requests. */
+const MAX_UNREAD_REPLY_BYTES = 1024 * 1024;
 /**
  * Results up to this size are copied into a slice of Node's Buffer pool
  * (Buffer.allocUnsafe serves sizes below 4 KB from its 8 KB slabs).
@@ -37,8 +43,6 @@ export interface ExecutableWorkerOptions {
   logFd: number;
   /** Bytes of each ring; a power of two. */
   ringBytes: number;
-  /** Most invocations queued in the worker's ring at once. */
-  pipelineDepth: number;
 }
 
 export class ExecutableWorker implements Worker {
@@ -56,12 +60,13 @@ export class ExecutableWorker implements Worker {
   private readonly meta = new Uint32Array(3);
   private smallResult = Buffer.allocUnsafe(SMALL_RESULT_BYTES);
   private nextId = 1;
+  private pendingRequests = 0;
   private exitPromise: Promise<void>;
 
   constructor(
     readonly fn: FunctionSpec,
     private readonly hooks: WorkerHooks,
-    private readonly options: ExecutableWorkerOptions,
+    options: ExecutableWorkerOptions,
   ) {
     this.native = nativeBinding();
     const opened = this.native.channelOpen(options.ringBytes);
@@ -70,8 +75,15 @@ export class ExecutableWorker implements Worker {
       this.child = spawn(options.launcherPath, [fn.executable, ...fn.execArgs], {
         stdio: ['ignore', options.logFd, options.logFd, opened.shmFd, opened.workerFd],
         env: options.env,
-        cwd: undefined,
+        // Its own process group, so that stopping the worker also stops
+        // whatever the function forked.
+        detached: true,
       });
+    } catch (error) {
+      // spawn throws at once for some failures (ENOMEM, a bad argument).
+      this.native.closeFd(opened.hostFd);
+      this.native.channelClose(this.channel);
+      throw error;
     } finally {
       // The child has its own copies now (or never will).
       this.native.closeFd(opened.shmFd);
@@ -80,6 +92,9 @@ export class ExecutableWorker implements Worker {
     this.pid = this.child.pid;
     this.socket = new net.Socket({ fd: opened.hostFd, readable: true, writable: true });
     this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
+    // A worker that does not read its replies must not make us buffer them
+    // without bound: stop reading its requests until it catches up.
+    this.socket.on('drain', () => this.socket.resume());
     // A dead peer shows up as the child's exit; socket errors add nothing.
     this.socket.on('error', () => undefined);
     this.exitPromise = new Promise((resolve) => {
@@ -103,7 +118,6 @@ export class ExecutableWorker implements Worker {
 
   submit(invocation: Invocation, spin: boolean): Outcome | null | false {
     if (this.state === 'stopping' || this.state === 'exited') return false;
-    if (this.fifo.length >= this.options.pipelineDepth) return false;
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
     invocation.id = id;
@@ -143,6 +157,7 @@ export class ExecutableWorker implements Worker {
   }
 
   reply(requestId: number, status: RequestStatus, payload: Uint8Array): void {
+    this.pendingRequests--;
     if (this.state === 'exited') return;
     this.send({ reply: { id: requestId, status, payload } });
   }
@@ -152,8 +167,8 @@ export class ExecutableWorker implements Worker {
     if (this.state !== 'stopping') {
       this.state = 'stopping';
       this.send({ shutdown: {} });
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+      this.signal('SIGTERM');
+      const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
       timer.unref();
       void this.exitPromise.then(() => clearTimeout(timer));
     }
@@ -164,7 +179,17 @@ export class ExecutableWorker implements Worker {
   private terminate(): void {
     if (this.state === 'exited') return;
     this.state = 'stopping';
-    this.child.kill('SIGKILL');
+    this.signal('SIGKILL');
+  }
+
+  /** Signal the worker's whole process group (the function's children too). */
+  private signal(signal: NodeJS.Signals): void {
+    if (this.pid === undefined) return;
+    try {
+      process.kill(-this.pid, signal);
+    } catch {
+      // ESRCH: the group is gone already.
+    }
   }
 
   /** Take one result for the head invocation and turn it into an outcome. */
@@ -182,6 +207,7 @@ export class ExecutableWorker implements Worker {
       return { kind: 'success', payload: result };
     }
     if (status === STATUS_HANDLED) return handledError(result);
+    if (status === STATUS_TOO_LARGE) return responseTooLarge(Number(result.toString('latin1')), RESPONSE_PAYLOAD_LIMIT);
     this.terminate();
     return protocolViolation(`unknown result status ${status}`);
   }
@@ -214,7 +240,7 @@ export class ExecutableWorker implements Worker {
       head.settle(this.finishHead(result));
       took = true;
     }
-    if (took && this.state !== 'exited') this.hooks.onCapacity(this);
+    if (took && (this.state === 'ready' || this.state === 'starting')) this.hooks.onCapacity(this);
   }
 
   private onSocketData(chunk: Buffer): void {
@@ -227,10 +253,20 @@ export class ExecutableWorker implements Worker {
     }
     for (const frame of frames) {
       if (frame.doorbell) this.drain();
-      else if (frame.request) this.hooks.onRequest(this, frame.request);
+      else if (frame.request) this.onRequest(frame.request);
       else if (frame.hello) this.state = this.state === 'starting' ? 'ready' : this.state;
       else this.failProtocol(`unexpected control frame ${Object.keys(frame).join(',')}`);
     }
+  }
+
+  private onRequest(request: ServiceRequest): void {
+    if (this.pendingRequests >= MAX_PENDING_REQUESTS) {
+      const message = `more than ${MAX_PENDING_REQUESTS} service calls of this worker are unanswered: try again`;
+      this.send({ reply: { id: request.id, status: RequestStatus.Again, payload: Buffer.from(JSON.stringify({ errorMessage: message })) } });
+      return;
+    }
+    this.pendingRequests++;
+    this.hooks.onRequest(this, request);
   }
 
   private failProtocol(detail: string): void {
@@ -240,11 +276,15 @@ export class ExecutableWorker implements Worker {
   }
 
   private send(frame: Frame): void {
-    if (!this.socket.destroyed) this.socket.write(encodeFrame(frame));
+    if (this.socket.destroyed) return;
+    this.socket.write(encodeFrame(frame));
+    if (this.socket.writableLength > MAX_UNREAD_REPLY_BYTES) this.socket.pause();
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void {
     if (this.state === 'exited') return;
+    // No new work from here on, not even from the final drain.
+    this.state = 'stopping';
     // Results the worker published before dying are real results.
     if (spawnError === undefined) this.drain();
     const status = new Uint32Array(3);
@@ -252,6 +292,8 @@ export class ExecutableWorker implements Worker {
     const wasReady = status[0]! >= WORKER_READY;
     const busyId = status[1]!;
     this.state = 'exited';
+    // Whatever the function forked goes with it.
+    this.signal('SIGKILL');
     this.socket.destroy();
     this.native.channelClose(this.channel);
 

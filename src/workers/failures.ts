@@ -70,6 +70,14 @@ export function responseTooLarge(bytes: number, limit: number): Outcome {
   );
 }
 
+export function stopped(functionArn: string): Outcome {
+  return unhandled('Runtime.Stopped', `function ${functionArn} stopped before this invocation ran`);
+}
+
+export function workerStartFailed(error: unknown): Outcome {
+  return unhandled('Runtime.StartError', `could not start a worker: ${(error as Error)?.message ?? String(error)}`);
+}
+
 export function gaveUpAfterRedispatch(times: number): Outcome {
   return unhandled('Runtime.ExitError', `Runtime exited ${times} times before it could start this invocation`);
 }

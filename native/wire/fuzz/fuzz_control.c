@@ -1,7 +1,9 @@
 /*
  * fuzz_control.c - fuzz target for everything in native/wire that reads
  * bytes written by the other side: nlw_frame_decode (control frames),
- * nlw_frame_prefix_read, and the ring record validation of nlw_ring_peek.
+ * nlw_frame_prefix_read, and the ring record validation of
+ * nlw_ring_peek_copy (raw ring bytes, and forged record headers with
+ * boundary values in size, ctx_len and payload_len).
  *
  * libFuzzer:   clang -fsanitize=fuzzer,address,undefined fuzz_control.c ../nlw_*.c
  * Without it:  gcc -DNLW_FUZZ_MAIN -fsanitize=address,undefined fuzz_control.c ../nlw_*.c
@@ -69,11 +71,83 @@ static void fuzz_ring(const uint8_t *data, size_t size) {
         size_t k, end;
         if (nlw_ring_peek_copy(&ctl, ring, ring_bytes, &hdr, &rec) != NLW_OK) break;
         end = (size_t)((const unsigned char *)rec - ring) + hdr.size;
-        if (end > ring_bytes || hdr.kind == NLW_REC_PAD) abort();
+        if (end > ring_bytes || hdr.kind == NLW_REC_PAD ||
+            32u + (uint64_t)hdr.ctx_len + hdr.payload_len > hdr.size)
+            abort();
         /* Read every byte the record claims, as a consumer would. */
         for (k = 0; k < hdr.ctx_len; k++) sum += nlw_record_ctx(rec)[k];
         for (k = 0; k < hdr.payload_len; k++) sum += nlw_record_ctx(rec)[hdr.ctx_len + k];
         nlw_ring_consume_bytes(&ctl, hdr.size);
+    }
+    free(ring);
+    if (sum == 0xFFFFFFFFu) fputc('\n', stderr); /* keep the reads alive */
+}
+
+/* One 32-bit field of a hostile header: byte sel picks a boundary value
+ * relative to the record (where wrapping arithmetic bites) or the raw
+ * input word. Random bytes almost never hit these by themselves. */
+static uint32_t pick(uint8_t sel, uint32_t raw, uint32_t size, uint32_t ctx_len) {
+    uint32_t body = size - 32u; /* wraps on purpose when size < 32 */
+    switch (sel % 16u) {
+    case 0: return 0u;
+    case 1: return 1u;
+    case 2: return 32u;
+    case 3: return NLW_MAX_CONTEXT_BYTES;
+    case 4: return NLW_MAX_CONTEXT_BYTES + 1u;
+    case 5: return body;
+    case 6: return body + 1u;
+    case 7: return body - ctx_len;
+    case 8: return body - ctx_len + 1u;
+    case 9: return 0x7FF00000u;
+    case 10: return 0x80000000u;
+    case 11: return 0xFFFFFFFFu;
+    case 12: return 0xFFFFFFE0u;
+    case 13: return raw & 0xFFFFu;
+    case 14: return raw & ~31u;
+    default: return raw;
+    }
+}
+
+/* A single record header forged from the input with boundary values in
+ * size, ctx_len and payload_len (e.g. size 32, ctx_len 4096, payload_len
+ * 0x7FF00000), at a chosen place in the ring and with a chosen number of
+ * published bytes. Whatever peek accepts must lie inside the ring; ASan
+ * sees any byte read past it. */
+static void fuzz_record(const uint8_t *data, size_t size) {
+    const uint32_t ring_bytes = NLW_MIN_RING_BYTES;
+    nlw_ring_ctl ctl;
+    unsigned char *ring;
+    nlw_record forged, hdr;
+    const nlw_record *rec;
+    uint32_t w[5], off, avail, k, sum = 0u;
+    static const uint32_t sizes[8] = { 0u, 32u, 64u, 4128u, 4160u, NLW_MIN_RING_BYTES / 2u,
+                                       NLW_MIN_RING_BYTES / 2u + 32u, 0xFFFFFFE0u };
+    int i;
+
+    if (size < 28u) return;
+    for (i = 0; i < 5; i++) memcpy(&w[i], data + 8u + 4u * (size_t)i, 4u);
+    memset(&forged, 0, sizeof(forged));
+    forged.size = data[0] & 8u ? sizes[data[0] % 8u] : w[0];
+    forged.kind = data[1] % 4u; /* PAD, INVOKE, RESULT and a bad kind */
+    forged.ctx_len = pick(data[2], w[1], forged.size, 0u);
+    forged.payload_len = pick(data[3], w[2], forged.size, forged.ctx_len);
+    off = (data[4] & 1u ? ring_bytes - (w[3] & 0xFFFu) : w[3]) & (ring_bytes - 1u) & ~31u;
+    avail = data[5] & 1u ? (forged.size + 31u) & ~31u : pick(data[6], w[4], ring_bytes, 0u) & ~31u;
+
+    ring = (unsigned char *)calloc(1u, ring_bytes); /* exact size: ASan sees any overrun */
+    if (ring == NULL) abort();
+    memset(&ctl, 0, sizeof(ctl));
+    ctl.tail = (uint32_t)data[7] * ring_bytes + off;
+    ctl.head = ctl.tail + avail;
+    memcpy(ring + off, &forged, sizeof(forged));
+    if (nlw_ring_peek_copy(&ctl, ring, ring_bytes, &hdr, &rec) == NLW_OK) {
+        size_t at = (size_t)((const unsigned char *)rec - ring);
+        /* An independent 64-bit oracle of what peek promised. */
+        if (hdr.kind == NLW_REC_PAD || hdr.size < 32u || at + hdr.size > ring_bytes ||
+            32u + (uint64_t)hdr.ctx_len + hdr.payload_len > hdr.size || hdr.ctx_len > NLW_MAX_CONTEXT_BYTES)
+            abort();
+        for (k = 0; k < hdr.ctx_len; k++) sum += nlw_record_ctx(rec)[k];
+        for (k = 0; k < hdr.payload_len; k++) sum += nlw_record_payload(rec, hdr.ctx_len)[k];
     }
     free(ring);
     if (sum == 0xFFFFFFFFu) fputc('\n', stderr); /* keep the reads alive */
@@ -84,6 +158,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     fuzz_frame(data, size);
     if (size >= 4u && nlw_frame_prefix_read(data, &len) == NLW_OK && (len == 0u || len > NLW_MAX_FRAME_BYTES)) abort();
     fuzz_ring(data, size);
+    fuzz_record(data, size);
     return 0;
 }
 

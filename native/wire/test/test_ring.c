@@ -10,11 +10,13 @@
 #include "../nlw_channel.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,13 +46,17 @@ static uint32_t offset_of(const nlw_channel *ch, const void *rec) {
 /* Produce one record of payload_len bytes (ctx_len of context) or fail. */
 static int put(nlw_channel *ch, uint32_t id, uint32_t ctx_len, uint32_t payload_len) {
     nlw_record *rec;
-    int rc = nlw_ring_reserve(&ch->hdr->request, ch->request_data, ch->ring_bytes, ctx_len, payload_len, &rec);
+    uint32_t size;
+    int rc = nlw_ring_reserve(&ch->hdr->request, ch->request_data, ch->ring_bytes, ctx_len, payload_len, &rec, &size);
     if (rc != NLW_OK) return rc;
+    CHECK_EQ(size, (32u + ctx_len + payload_len + 31u) & ~31u);
     rec->kind = NLW_REC_INVOKE;
     rec->id = id;
     fill(nlw_record_ctx_mut(rec), id ^ 0x5555u, ctx_len);
-    fill(nlw_record_payload_mut(rec), id, payload_len);
-    nlw_ring_publish(&ch->hdr->request, rec);
+    fill(nlw_record_payload_mut(rec, ctx_len), id, payload_len);
+    rec->size = 0xFFFFFFE0u; /* the consumer sees garbage: publish must not use it */
+    nlw_ring_publish(&ch->hdr->request, size);
+    rec->size = size;
     return NLW_OK;
 }
 
@@ -66,13 +72,14 @@ static void take(nlw_channel *ch, uint32_t id, uint32_t ctx_len, uint32_t payloa
     CHECK_EQ(hdr.ctx_len, ctx_len);
     CHECK_EQ(hdr.payload_len, payload_len);
     CHECK(matches(nlw_record_ctx(rec), id ^ 0x5555u, ctx_len));
-    CHECK(matches(nlw_record_payload(rec), id, payload_len));
+    CHECK(matches(nlw_record_payload(rec, hdr.ctx_len), id, payload_len));
     nlw_ring_consume_bytes(&ch->hdr->request, hdr.size);
 }
 
 static int peek_rc(nlw_channel *ch) {
     const nlw_record *rec;
-    return nlw_ring_peek(&ch->hdr->request, ch->request_data, ch->ring_bytes, &rec);
+    nlw_record hdr;
+    return nlw_ring_peek_copy(&ch->hdr->request, ch->request_data, ch->ring_bytes, &hdr, &rec);
 }
 
 static void open_channel(nlw_channel *ch, uint32_t ring_bytes, int *fd) {
@@ -105,14 +112,15 @@ static void test_round_trip_and_empty(void) {
 static void test_too_big(void) {
     nlw_channel ch;
     nlw_record *rec;
+    uint32_t size;
     uint32_t half = NLW_MAX_RECORD_BYTES(NLW_MIN_RING_BYTES);
     int fd;
     open_channel(&ch, NLW_MIN_RING_BYTES, &fd);
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, half - 31u, &rec), NLW_E_TOO_BIG);
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 10u, half - 32u, &rec), NLW_E_TOO_BIG);
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, NLW_MAX_CONTEXT_BYTES + 1u, 0u, &rec), NLW_E_TOO_BIG);
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 0xFFFFFFFFu, &rec), NLW_E_TOO_BIG);
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, NLW_MAX_CONTEXT_BYTES, 0xFFFFFFF0u, &rec), NLW_E_TOO_BIG);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, half - 31u, &rec, &size), NLW_E_TOO_BIG);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 10u, half - 32u, &rec, &size), NLW_E_TOO_BIG);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, NLW_MAX_CONTEXT_BYTES + 1u, 0u, &rec, &size), NLW_E_TOO_BIG);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 0xFFFFFFFFu, &rec, &size), NLW_E_TOO_BIG);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, NLW_MAX_CONTEXT_BYTES, 0xFFFFFFF0u, &rec, &size), NLW_E_TOO_BIG);
     /* Exactly half the ring is the largest record. */
     CHECK_EQ(put(&ch, 3u, 32u, half - 64u), NLW_OK);
     take(&ch, 3u, 32u, half - 64u);
@@ -142,6 +150,7 @@ static void test_full_then_room(void) {
 static void test_wrap_with_pad(void) {
     nlw_channel ch;
     nlw_record *rec;
+    uint32_t size;
     uint32_t i;
     int fd;
     open_channel(&ch, NLW_MIN_RING_BYTES, &fd);
@@ -164,13 +173,13 @@ static void test_wrap_with_pad(void) {
     }
     CHECK_EQ(put(&ch, 500u, 0u, 32u), NLW_OK); /* 64 bytes: exactly fits */
     take(&ch, i - 1u, 0u, 32u);
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 100u, &rec), NLW_OK);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 100u, &rec, &size), NLW_OK);
     CHECK_EQ(offset_of(&ch, rec), 0u);
     rec->kind = NLW_REC_INVOKE;
     rec->id = 501u;
     fill(nlw_record_ctx_mut(rec), 501u ^ 0x5555u, 0u);
-    fill(nlw_record_payload_mut(rec), 501u, 100u);
-    nlw_ring_publish(&ch.hdr->request, rec);
+    fill(nlw_record_payload_mut(rec, 0u), 501u, 100u);
+    nlw_ring_publish(&ch.hdr->request, size);
     take(&ch, 500u, 0u, 32u);
     take(&ch, 501u, 0u, 100u);
     CHECK_EQ(peek_rc(&ch), NLW_E_AGAIN);
@@ -180,6 +189,7 @@ static void test_wrap_with_pad(void) {
 static void test_early_wrap(void) {
     nlw_channel ch;
     nlw_record *rec;
+    uint32_t size;
     uint32_t i;
     int fd;
     open_channel(&ch, 4u * NLW_MIN_RING_BYTES, &fd);
@@ -193,10 +203,10 @@ static void test_early_wrap(void) {
     /* A ring that is not empty does not wrap early; an empty one does. */
     ch.hdr->request.head = ch.hdr->request.tail = 7u * ch.ring_bytes + NLW_EARLY_WRAP_BYTES - 32u;
     CHECK_EQ(put(&ch, 1u, 0u, 10u), NLW_OK); /* below the point: no wrap */
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 10u, &rec), NLW_OK);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 10u, &rec, &size), NLW_OK);
     CHECK_EQ(offset_of(&ch, rec), NLW_EARLY_WRAP_BYTES + 32u);
     take(&ch, 1u, 0u, 10u);
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 10u, &rec), NLW_OK);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 10u, &rec, &size), NLW_OK);
     CHECK_EQ(offset_of(&ch, rec), 0u);
     close_channel(&ch, fd);
 }
@@ -217,6 +227,7 @@ static void forge(nlw_channel *ch, uint32_t size, uint32_t kind, uint32_t ctx_le
 static void test_corrupt_records(void) {
     nlw_channel ch;
     nlw_record *rec;
+    uint32_t size;
     uint32_t ring, half;
     int fd;
     open_channel(&ch, NLW_MIN_RING_BYTES, &fd);
@@ -229,6 +240,19 @@ static void test_corrupt_records(void) {
     forge(&ch, 64u, NLW_REC_INVOKE, 16u, 17u, 64u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
     forge(&ch, 64u, NLW_REC_INVOKE, 0xFFFFFFF0u, 0x40u, 64u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
     forge(&ch, 64u, NLW_REC_INVOKE, 8u, 0xFFFFFFFFu, 64u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
+    /* ctx_len past the record: size - 32 - ctx_len must not wrap into a
+     * huge payload bound (a host copying ~2 GB past the mapping). */
+    forge(&ch, 32u, NLW_REC_RESULT, 4096u, 0x7FF00000u, 32u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
+    forge(&ch, 32u, NLW_REC_INVOKE, 4096u, 0u, 32u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
+    forge(&ch, 64u, NLW_REC_RESULT, 33u, 0u, 64u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
+    forge(&ch, 64u, NLW_REC_RESULT, 32u, 1u, 64u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
+    forge(&ch, 4160u, NLW_REC_RESULT, 4096u, 0x7FF00000u, 4160u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
+    forge(&ch, 0xFFFFFFE0u, NLW_REC_RESULT, 0u, 0u, 64u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
+    forge(&ch, 0xFFFFFFE0u, NLW_REC_PAD, 0u, 0u, 64u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
+    /* The boundaries themselves are valid: context filling the record, and
+     * context plus payload filling it. */
+    forge(&ch, 64u, NLW_REC_RESULT, 32u, 0u, 64u); CHECK_EQ(peek_rc(&ch), NLW_OK);
+    forge(&ch, 4160u, NLW_REC_RESULT, 4096u, 32u, 4160u); CHECK_EQ(peek_rc(&ch), NLW_OK);
     forge(&ch, 64u, 7u, 0u, 0u, 64u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT);
     forge(&ch, 64u, NLW_REC_PAD, 0u, 0u, 64u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT); /* pad short of the end */
     forge(&ch, 64u, NLW_REC_INVOKE, 0u, 32u, 40u); CHECK_EQ(peek_rc(&ch), NLW_E_CORRUPT); /* unaligned head */
@@ -241,23 +265,24 @@ static void test_corrupt_records(void) {
     /* The producer refuses a tail that the consumer could not have written. */
     ch.hdr->request.head = 0u;
     ch.hdr->request.tail = 32u; /* ahead of head */
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ring, 0u, 0u, &rec), NLW_E_CORRUPT);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ring, 0u, 0u, &rec, &size), NLW_E_CORRUPT);
     ch.hdr->request.tail = 0u;
     ch.hdr->request.head = 3u;
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ring, 0u, 0u, &rec), NLW_E_CORRUPT);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ring, 0u, 0u, &rec, &size), NLW_E_CORRUPT);
     close_channel(&ch, fd);
 }
 
 static void test_handshake(void) {
     nlw_channel ch;
     nlw_record *rec;
+    uint32_t size;
     int fd;
     open_channel(&ch, NLW_MIN_RING_BYTES, &fd);
     CHECK_EQ(nlw_ring_arm(&ch.hdr->request), 0);
     CHECK_EQ(ch.hdr->request.waiting, 1u);
-    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 0u, &rec), NLW_OK);
+    CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 0u, &rec, &size), NLW_OK);
     rec->kind = NLW_REC_INVOKE;
-    CHECK_EQ(nlw_ring_publish(&ch.hdr->request, rec), 1); /* consumer must be woken */
+    CHECK_EQ(nlw_ring_publish(&ch.hdr->request, size), 1); /* consumer must be woken */
     CHECK_EQ(ch.hdr->request.waiting, 0u);
     CHECK_EQ(nlw_ring_arm(&ch.hdr->request), 1); /* a record is there: do not block */
     CHECK_EQ(ch.hdr->request.waiting, 0u);
@@ -301,7 +326,32 @@ static void test_attach(void) {
     host.hdr->ring_bytes = NLW_MIN_RING_BYTES;
     host.hdr->magic = 0u;
     CHECK_EQ(nlw_channel_attach(&worker, fd), NLW_E_INVALID);
+    /* The region's size is sealed: the worker holds the fd and must not
+     * be able to shrink it under the host's mapping (SIGBUS) or grow it. */
+    errno = 0;
+    CHECK_EQ(ftruncate(fd, 0), -1);
+    CHECK_EQ(errno, EPERM);
+    errno = 0;
+    CHECK_EQ(ftruncate(fd, (off_t)(2u * host.map_bytes)), -1);
+    CHECK_EQ(errno, EPERM);
+    CHECK_EQ(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), -1); /* sealed for good */
+    host.hdr->worker_pid = 5u; /* still mapped, still writable */
     close_channel(&host, fd);
+    /* A region of the right shape whose size is not sealed is refused. */
+    fd = (int)syscall(SYS_memfd_create, "nlw-unsealed", 0u);
+    CHECK(fd >= 0);
+    CHECK_EQ(ftruncate(fd, (off_t)(NLW_PAGE + 2u * NLW_MIN_RING_BYTES)), 0);
+    {
+        nlw_region_header h;
+        memset(&h, 0, sizeof(h));
+        h.magic = NLW_MAGIC;
+        h.version = NLW_VERSION;
+        h.ring_bytes = NLW_MIN_RING_BYTES;
+        h.header_bytes = NLW_PAGE;
+        CHECK_EQ(pwrite(fd, &h, sizeof(h), 0), (long)sizeof(h));
+    }
+    CHECK_EQ(nlw_channel_attach(&worker, fd), NLW_E_INVALID);
+    close(fd);
     bad = mkstemp(path);
     CHECK(bad >= 0);
     unlink(path);
@@ -341,15 +391,16 @@ static void send_record(nlw_ring_ctl *ctl, unsigned char *data, uint32_t ring_by
                         uint32_t status, const unsigned char *ctx, uint32_t ctx_len, const unsigned char *payload,
                         uint32_t payload_len, unsigned long *wakes) {
     nlw_record *rec;
+    uint32_t size;
     int rc;
-    while ((rc = nlw_ring_reserve(ctl, data, ring_bytes, ctx_len, payload_len, &rec)) == NLW_E_AGAIN) usleep(50);
+    while ((rc = nlw_ring_reserve(ctl, data, ring_bytes, ctx_len, payload_len, &rec, &size)) == NLW_E_AGAIN) usleep(50);
     if (rc != NLW_OK) { fprintf(stderr, "reserve: %s\n", nlw_strerror(rc)); exit(3); }
     rec->kind = kind;
     rec->id = id;
     rec->status = status;
     memcpy(nlw_record_ctx_mut(rec), ctx, ctx_len);
-    memcpy(nlw_record_payload_mut(rec), payload, payload_len);
-    if (nlw_ring_publish(ctl, rec)) {
+    memcpy(nlw_record_payload_mut(rec, ctx_len), payload, payload_len);
+    if (nlw_ring_publish(ctl, size)) {
         (*wakes)++;
         nlw_futex_wake_head(ctl);
     }
@@ -364,9 +415,9 @@ static void echo_worker(int fd, uint64_t spin_ns, int report_fd) {
     if (nlw_channel_attach(&ch, fd) != NLW_OK) _exit(4);
     for (n = 0; n < RECORDS; n++) {
         const nlw_record *rec = wait_record(&ch.hdr->request, ch.request_data, ch.ring_bytes, spin_ns, &hdr, &sleeps);
-        if (hdr.id != n + 1u || !matches(nlw_record_payload(rec), hdr.id, hdr.payload_len)) _exit(5);
+        if (hdr.id != n + 1u || !matches(nlw_record_payload(rec, hdr.ctx_len), hdr.id, hdr.payload_len)) _exit(5);
         send_record(&ch.hdr->result, ch.result_data, ch.ring_bytes, NLW_REC_RESULT, hdr.id, hdr.payload_len & 1u,
-                    nlw_record_ctx(rec), hdr.ctx_len, nlw_record_payload(rec), hdr.payload_len, &wakes);
+                    nlw_record_ctx(rec), hdr.ctx_len, nlw_record_payload(rec, hdr.ctx_len), hdr.payload_len, &wakes);
         nlw_ring_consume_bytes(&ch.hdr->request, hdr.size);
     }
     if (write(report_fd, &sleeps, sizeof(sleeps)) != (ssize_t)sizeof(sleeps)) _exit(6);
@@ -407,7 +458,7 @@ static void ping_pong(uint64_t spin_ns, int pause_sometimes) {
             const nlw_record *rec = wait_record(&ch.hdr->result, ch.result_data, ch.ring_bytes, spin_ns, &hdr, &sleeps);
             got++;
             if (hdr.id != got || hdr.kind != NLW_REC_RESULT || hdr.payload_len != sizes[got % 64u] ||
-                hdr.status != (hdr.payload_len & 1u) || !matches(nlw_record_payload(rec), got, hdr.payload_len)) {
+                hdr.status != (hdr.payload_len & 1u) || !matches(nlw_record_payload(rec, hdr.ctx_len), got, hdr.payload_len)) {
                 fprintf(stderr, "result %u is wrong (id %u, %u bytes)\n", got, hdr.id, hdr.payload_len);
                 failures++;
                 break;
