@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime as RuntimeClass } from '../src/runtime';
-import { ensureSdkBuilt } from './helpers/sdk';
+import { ensureSdk } from './helpers/sdk';
 
 // Debian's awscli v2; the `aws` first on PATH may be an old pip-installed v1.
 const AWS = '/usr/bin/aws';
@@ -71,7 +71,7 @@ async function invoke(functionName: string, payload: string | undefined, extra: 
 
 describe.skipIf(missing !== undefined)('aws lambda invoke', () => {
   beforeAll(async () => {
-    ensureSdkBuilt();
+    ensureSdk();
     const { Runtime } = await import('../src/runtime');
     runtime = await Runtime.start({ http: { host: '127.0.0.1', port: 0 } });
     endpoint = `http://127.0.0.1:${runtime.httpAddress!.port}`;

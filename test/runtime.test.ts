@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../src/runtime';
 import type { PublishEvent } from '../src/messaging/message-bus';
 import { execFileSync } from 'node:child_process';
-import { ARN_PREFIX, buildExecutable, ensureSdkBuilt, examplesDir, repoRoot, tempDir, writeGroup } from './helpers/sdk';
+import { ARN_PREFIX, buildExecutable, ensureSdk, examplesDir, repoRoot, tempDir, writeGroup } from './helpers/sdk';
 
 let runtime: Runtime;
 let dir: string;
@@ -16,7 +16,7 @@ function errorOf(payload: Buffer): { errorType?: string; errorMessage: string } 
 }
 
 beforeAll(async () => {
-  ensureSdkBuilt();
+  ensureSdk();
   dir = tempDir('runtime');
   const hostile = buildExecutable(path.join(__dirname, 'fixtures', 'hostile.c'), dir);
   const stubbedEcho = buildAgainstStub(dir);

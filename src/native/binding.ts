@@ -36,7 +36,8 @@ export interface NativeBinding {
    * socket when the next result is published. A result that fits in `into`
    * is copied there and its length returned; otherwise a new Buffer.
    */
-  channelTake(handle: ChannelHandle, meta: Uint32Array, spin: boolean, into?: Buffer): Buffer | number | undefined;
+  channelTake(handle: ChannelHandle, meta: Uint32Array, spin: boolean): Buffer | undefined;
+  channelTake(handle: ChannelHandle, meta: Uint32Array, spin: boolean, into: Buffer): Buffer | number | undefined;
   /** [workerState, busyId, workerPid] as published by the worker. */
   channelWorkerState(handle: ChannelHandle, out: Uint32Array): void;
   /** Unmap the region. Safe to call twice. */

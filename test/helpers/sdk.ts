@@ -2,16 +2,19 @@
 // executables against it, and writing group files that use them.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
 export const sdkDir = path.join(repoRoot, 'sdk');
+export const sdkLib = path.join(sdkDir, 'lib');
+export const sdkInclude = path.join(sdkDir, 'include');
 export const examplesDir = path.join(sdkDir, 'libexec', 'nanolambda', 'examples');
+export const libPath = path.join(sdkLib, 'libaws-greengrass-core-sdk-c.so');
 
-/** Build the SDK (lib, launcher, examples) unless the install is there. */
-export function ensureSdkBuilt(): void {
-  if (fs.existsSync(path.join(sdkDir, 'bin', 'nanolambda-launcher')) && fs.existsSync(path.join(examplesDir, 'echo'))) return;
+/** Build the SDK (lib, launcher, examples) with the users' command unless it is installed. */
+export function ensureSdk(): void {
+  const installed = [libPath, path.join(sdkDir, 'bin', 'nanolambda-launcher'), path.join(examplesDir, 'echo')];
+  if (installed.every((file) => fs.existsSync(file))) return;
   execFileSync('npm', ['run', 'build:csdk'], { cwd: repoRoot, stdio: 'inherit' });
 }
 
@@ -48,6 +51,13 @@ export interface TestFunction {
   pinned?: boolean;
   maxInstances?: number;
   env?: Record<string, string>;
+  /** `arn:aws:lambda:<region>:<account>:function:` for this function; ARN_PREFIX unless given. */
+  arnPrefix?: string;
+}
+
+/** The version-1 ARN writeGroup gives a function. */
+export function arnOf(f: TestFunction): string {
+  return `${f.arnPrefix ?? ARN_PREFIX}${f.name}:1`;
 }
 
 /** Write a group file (version 1 of each function) and return its path. */
@@ -57,7 +67,7 @@ export function writeGroup(dir: string, functions: TestFunction[], subscriptions
       DefaultConfig: { Execution: { IsolationMode: 'NoContainer' } },
       Functions: functions.map((f) => ({
         Id: f.name,
-        FunctionArn: `${ARN_PREFIX}${f.name}:1`,
+        FunctionArn: arnOf(f),
         FunctionConfiguration: {
           Executable: path.basename(f.executable),
           EncodingType: 'binary',
@@ -71,8 +81,8 @@ export function writeGroup(dir: string, functions: TestFunction[], subscriptions
       Subscriptions: subscriptions.map((s, i) => ({ Id: `s${i}`, Source: s.source, Subject: s.subject, Target: s.target })),
     },
     Nanolambda: {
-      Code: Object.fromEntries(functions.map((f) => [`${ARN_PREFIX}${f.name}:1`, f.executable])),
-      MaxInstances: Object.fromEntries(functions.filter((f) => f.maxInstances).map((f) => [`${ARN_PREFIX}${f.name}:1`, f.maxInstances])),
+      Code: Object.fromEntries(functions.map((f) => [arnOf(f), f.executable])),
+      MaxInstances: Object.fromEntries(functions.filter((f) => f.maxInstances).map((f) => [arnOf(f), f.maxInstances])),
       Http: false,
       LogDir: path.join(dir, 'logs'),
     },
@@ -80,8 +90,4 @@ export function writeGroup(dir: string, functions: TestFunction[], subscriptions
   const file = path.join(dir, 'group.json');
   fs.writeFileSync(file, JSON.stringify(json, null, 2));
   return file;
-}
-
-export function hostTmp(): string {
-  return os.tmpdir();
 }

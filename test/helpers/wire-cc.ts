@@ -4,7 +4,9 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const repoRoot = path.resolve(__dirname, '..', '..');
+import { repoRoot } from './sdk';
+
+export { repoRoot };
 export const wireDir = path.join(repoRoot, 'native', 'wire');
 export const tmpDir = path.join(repoRoot, 'test', '.tmp');
 
