@@ -159,7 +159,17 @@ function cFloor(floorDir) {
 function rssKb(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const field = (name) => Number((status.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm')) || [])[1] || 0);
-  return { rss: field('VmRSS'), anon: field('RssAnon'), file: field('RssFile'), shmem: field('RssShmem') };
+  // Private pages are what this process alone costs (shared library code
+  // and the shared ring are paid once, however many processes map them).
+  const rollup = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const roll = (name) => Number((rollup.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm')) || [])[1] || 0);
+  return {
+    rss: field('VmRSS'),
+    anon: field('RssAnon'),
+    file: field('RssFile'),
+    shmem: field('RssShmem'),
+    private: roll('Private_Clean') + roll('Private_Dirty'),
+  };
 }
 
 async function memory(runtime, floorDir) {
@@ -191,6 +201,9 @@ async function memory(runtime, floorDir) {
     bare_anon_kb: bareRss?.anon,
     bare_file_kb: bareRss?.file,
     worker_cost_kb: bareRss ? w.rss - bareRss.rss : undefined,
+    worker_private_kb: w.private,
+    bare_private_kb: bareRss?.private,
+    worker_private_cost_kb: bareRss ? w.private - bareRss.private : undefined,
   });
 }
 
