@@ -23,6 +23,8 @@ namespace {
 // Above 30 us a doorbell through the event loop is cheaper than the CPU.
 const uint64_t kSpinMinNs = 5000;
 const uint64_t kSpinMaxNs = 30000;
+// Spin after waking a sleeping worker: one cross-core wakeup and a little.
+const uint64_t kWakeSpinNs = 80000;
 // Peeks between clock reads while spinning (a clock read costs ~20 ns).
 const int kSpinPeeksPerClock = 16;
 // A worker can make arm() report "arrived" with pads only; bound the retries.
@@ -36,6 +38,7 @@ struct Channel {
   bool open;
   nlw_spin_budget spin;
   uint32_t last_submit_id;  // the newest submit, for learning the budget
+  bool woke_worker;         // that submit had to wake a sleeping worker
 };
 
 struct AddonData {
@@ -178,7 +181,8 @@ Napi::Value ChannelSubmit(const Napi::CallbackInfo& info) {
   if (payload.ByteLength() > 0)
     memcpy(nlw_record_payload_mut(rec, static_cast<uint32_t>(ctx_len)), payload.Data(), payload.ByteLength());
   c->last_submit_id = id;
-  if (nlw_ring_publish(ring, size)) nlw_futex_wake_head(ring);
+  c->woke_worker = nlw_ring_publish(ring, size) != 0;
+  if (c->woke_worker) nlw_futex_wake_head(ring);
   return Napi::Boolean::New(env, true);
 }
 
@@ -246,6 +250,10 @@ Napi::Value ChannelTake(const Napi::CallbackInfo& info) {
   Napi::Value got = TakeOne(env, c, meta, into, &corrupt);
   if (got.IsEmpty() && !corrupt && info[2].As<Napi::Boolean>().Value()) {
     uint64_t start = nlw_now_ns(), budget = nlw_spin_budget_ns(&c->spin);
+    // A worker we just woke answers a wakeup later (~50 us here); waiting
+    // for it costs less than a doorbell, which pays a second wakeup.
+    if (c->woke_worker && budget < kWakeSpinNs) budget = kWakeSpinNs;
+    c->woke_worker = false;
     do {
       for (int i = 0; i < kSpinPeeksPerClock && got.IsEmpty() && !corrupt; i++) {
         nlw_cpu_relax();
