@@ -143,6 +143,39 @@ describe.skipIf(!canRun)('C SDK runtime with the example executables', () => {
   });
 });
 
+describe.skipIf(!canRun)('C SDK runtime: an idle worker', () => {
+  type Threads = { tid: number; voluntary: number }[];
+  const threadsOf = (e: HarnessEvent | undefined) => (e?.threads ?? []) as Threads;
+
+  // The runtime sleeps on the request ring's waiting flag with no timeout:
+  // a SIGTERM must still end it at once, whichever thread the signal lands
+  // on (the sleeping one included: its restarted wait sees the cleared flag).
+  it('exits within 200 ms of SIGTERM or Shutdown while asleep', () => {
+    for (let i = 0; i < 5; i++) {
+      const stop = i === 4 ? 'shutdown' : 'sigterm';
+      const cmds = i % 2 === 0 ? ['sleep 150', stop] : ['invoke - warm', 'sleep 150', stop];
+      const events = runHarness(harness, ex('echo'), cmds);
+      const exit = exitOf(events);
+      expect(exit).toMatchObject({ code: 0, signal: 0 });
+      expect(exit?.ms as number).toBeGreaterThanOrEqual(0);
+      expect(exit?.ms as number).toBeLessThan(200);
+    }
+  });
+
+  it('makes no wakeups while idle (voluntary context switches stay put)', () => {
+    const events = runHarness(harness, ex('echo'), ['invoke - warm', 'sleep 200', 'ctxsw', 'sleep 1500', 'ctxsw', 'sigterm']);
+    const [before, after] = events.filter((e) => e.event === 'ctxsw');
+    const pid = before.pid as number;
+    const a = threadsOf(before);
+    const b = threadsOf(after);
+    // The runtime loop of gg_runtime_start(handler, 0) is the main thread.
+    expect(a.map((t) => t.tid)).toContain(pid);
+    for (const t of a) expect(t.voluntary).toBeGreaterThanOrEqual(0);
+    expect(b).toEqual(a);
+    expect(exitOf(events)).toMatchObject({ code: 0, signal: 0 });
+  });
+});
+
 describe.skipIf(!canRun)('C SDK results: size limit and writes from other threads', () => {
   let fixture = '';
   beforeAll(() => {

@@ -153,7 +153,7 @@ static uint64_t round_trip(uint32_t id, const unsigned char *payload,
     req->duration_ns = 0;
     memcpy(nlw_record_payload_mut(req, 0), payload, len);
     if (nlw_ring_publish(&ch.hdr->request, size))
-        nlw_futex_wake_head(&ch.hdr->request);
+        nlw_futex_wake_armed(&ch.hdr->request);
 
     for (;;) {
         rc = nlw_ring_peek_copy(&ch.hdr->result, ch.result_data, ch.ring_bytes,

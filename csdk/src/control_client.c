@@ -83,11 +83,22 @@ void nls_send_doorbell(void)
     pthread_mutex_unlock(&nls_g.write_mu);
 }
 
+/* Called from the SIGTERM handler and the reader thread: atomics and a raw
+ * futex system call only (async-signal-safe). The flag first, then the
+ * clear: the runtime loop arms waiting and then reads terminate, so either
+ * it sees terminate or we see waiting == 1 and end its sleep. A producer
+ * may clear waiting first; then its own wake ends the sleep. */
 void nls_request_terminate(void)
 {
-    nls_g.terminate = 1;
-    if (nls_g.attached)
-        nlw_futex_wake_head(&nls_g.ch.hdr->request);
+    nlw_ring_ctl *ctl;
+
+    __atomic_store_n(&nls_g.terminate, 1, __ATOMIC_SEQ_CST);
+    if (!nls_g.attached)
+        return;
+    ctl = &nls_g.ch.hdr->request;
+    if (__atomic_load_n(&ctl->waiting, __ATOMIC_SEQ_CST) == 1u &&
+        __atomic_exchange_n(&ctl->waiting, 0u, __ATOMIC_SEQ_CST) == 1u)
+        nlw_futex_wake_armed(ctl);
 }
 
 /* Read exactly len bytes. Returns 0, or -1 on EOF or error. */

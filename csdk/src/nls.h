@@ -50,7 +50,8 @@ typedef struct nls_state {
     int sock_fd;
     char *function_arn;      /* MY_FUNCTION_ARN, "" when unset; owned */
     pthread_mutex_t write_mu;/* one frame at a time on the socket */
-    volatile sig_atomic_t terminate; /* SIGTERM or Shutdown seen */
+    volatile sig_atomic_t terminate; /* SIGTERM or Shutdown seen (seq_cst
+                                        atomics; see runtime.c) */
     int runtime_started;
 } nls_state;
 

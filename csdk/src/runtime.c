@@ -5,16 +5,21 @@
  * for an adaptive budget (NLS_SPIN_MIN_NS..NLS_SPIN_MAX_NS) learned from the
  * gap between publishing a result and the next request's arrival; a host
  * that sends back-to-back work is answered without any system call. When
- * the budget runs out it announces it will block (nlw_ring_arm, the Dekker
- * handshake of nlw_channel.h) and sleeps on the ring head with a futex; the
- * host wakes it after publishing.
+ * the budget runs out it announces it will block (nlw_ring_arm stores the
+ * ring's waiting flag = 1 and re-checks head: the Dekker handshake of
+ * nlw_channel.h) and sleeps with a futex on that flag, with no timeout
+ * (nlw_futex_wait_armed). The host, after publishing, clears the flag and
+ * wakes it. An idle worker therefore makes no wakeups at all.
  *
- * Termination: SIGTERM and the host's Shutdown frame set nls_g.terminate and
- * wake the futex. The loop notices between invocations: the current one
- * finishes and its result is published, then the process exits with 0.
- * The futex sleep has a timeout so that a wake landing just before the
- * sleep (which the futex cannot see, as the head did not move) costs at
- * most that long.
+ * Termination: SIGTERM and the host's Shutdown frame go through
+ * nls_request_terminate: it sets nls_g.terminate (seq_cst), then clears the
+ * waiting flag if it is 1 and wakes the futex. The loop re-checks terminate
+ * after arming and before sleeping, so either it sees the flag, or the
+ * clear comes after its arm and the sleep returns: the kernel only sleeps
+ * while the word is still 1, also when the handler ran on the sleeping
+ * thread and SA_RESTART re-entered the wait. No wake is lost. The loop
+ * notices between invocations: the current one finishes and its result is
+ * published, then the process exits with 0.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -28,7 +33,6 @@
 
 #include "nls.h"
 
-#define NLS_FUTEX_TIMEOUT_MS 500L
 static gg_lambda_handler nls__handler;
 /* NUL-terminated copy of the current request's client context. */
 static char nls__ctx[NLW_MAX_CONTEXT_BYTES + 1];
@@ -36,7 +40,7 @@ static char nls__ctx[NLW_MAX_CONTEXT_BYTES + 1];
 static void nls__on_sigterm(int sig)
 {
     (void)sig;
-    nls_request_terminate(); /* a flag store and a futex wake: signal-safe */
+    nls_request_terminate(); /* atomics and a futex wake: signal-safe */
 }
 
 static void nls__exit_after_work(void)
@@ -67,14 +71,13 @@ static int nls__next_request(nlw_spin_budget *budget, nlw_record *hdr,
     for (;;) {
         uint64_t start, limit;
         unsigned spins = 0;
-        uint32_t seen;
 
         rc = nlw_ring_peek_copy(ctl, ch->request_data, ch->ring_bytes, hdr, rec);
         if (rc == NLW_OK)
             break;
         if (rc != NLW_E_AGAIN)
             nls__corrupt(rc);
-        if (nls_g.terminate)
+        if (__atomic_load_n(&nls_g.terminate, __ATOMIC_SEQ_CST))
             return 0;
 
         start = nlw_now_ns();
@@ -94,11 +97,15 @@ static int nls__next_request(nlw_spin_budget *budget, nlw_record *hdr,
         if (rc != NLW_E_AGAIN)
             nls__corrupt(rc);
 
-        seen = ctl->head;
         if (nlw_ring_arm(ctl))
             continue; /* arrived while arming; waiting is already cleared */
-        if (!nls_g.terminate &&
-            nlw_futex_wait_head(ctl, seen, NLS_FUTEX_TIMEOUT_MS) == NLW_E_SYSTEM)
+        /* After the arm (seq_cst): a terminate request either shows here,
+         * or its clear of waiting comes later and ends the sleep below. */
+        if (__atomic_load_n(&nls_g.terminate, __ATOMIC_SEQ_CST)) {
+            nlw_ring_disarm(ctl);
+            return 0;
+        }
+        if (nlw_futex_wait_armed(ctl, -1L) == NLW_E_SYSTEM)
             nls__corrupt(NLW_E_SYSTEM); /* no way left to wait */
         nlw_ring_disarm(ctl);
     }

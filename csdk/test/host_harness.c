@@ -19,12 +19,17 @@
  *   invokelen CTX N      payload of N bytes (i*7+3 pattern); result reported
  *                        as a length and a match flag instead of the bytes
  *   sleep MS             pause MS milliseconds (lets a worker's threads run)
+ *   ctxsw                report the worker's voluntary context switches per
+ *                        thread (/proc/PID/task/TID/status)
  *   shutdown | sigterm | kill | close | wait
  * $HARNESS_RESULT_TIMEOUT_MS bounds the wait for a result (default 5000).
  * Events: hello, request, result {id,status,len,payload,doorbells}, timeout
- *   {busy_id}, exit {code,signal}.
+ *   {busy_id}, ctxsw {pid,threads:[{tid,voluntary}]}, exit {code,signal,ms}
+ *   (ms: from the last shutdown/sigterm/kill/close command to the reaped
+ *   exit, -1 when none was given).
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -45,6 +50,8 @@ static nlw_channel ch;
 static int sock = -1;
 static pid_t child = -1;
 static unsigned doorbells;
+static struct timespec stop_sent; /* when the last stop command was sent */
+static int stop_pending;
 static unsigned char frame_buf[NLW_MAX_FRAME_BYTES];
 
 static void fail(const char *why)
@@ -227,17 +234,30 @@ static int handle_frame(void)
     return 0;
 }
 
+static void mark_stop(void)
+{
+    clock_gettime(CLOCK_MONOTONIC, &stop_sent);
+    stop_pending = 1;
+}
+
 static void report_exit(void)
 {
     int status;
+    double ms = -1.0;
     if (child <= 0)
         return;
     if (waitpid(child, &status, 0) != child)
         fail("waitpid");
     child = -1;
-    printf("{\"event\":\"exit\",\"code\":%d,\"signal\":%d}\n",
+    if (stop_pending) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        ms = (double)(now.tv_sec - stop_sent.tv_sec) * 1e3 +
+             (double)(now.tv_nsec - stop_sent.tv_nsec) / 1e6;
+    }
+    printf("{\"event\":\"exit\",\"code\":%d,\"signal\":%d,\"ms\":%.3f}\n",
            WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-           WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+           WIFSIGNALED(status) ? WTERMSIG(status) : 0, ms);
     fflush(stdout);
 }
 
@@ -322,8 +342,47 @@ static void invoke(uint32_t id, const char *ctx, const unsigned char *payload,
     memcpy(nlw_record_ctx_mut(req), ctx, clen);
     memcpy(nlw_record_payload_mut(req, (uint32_t)clen), payload, len);
     if (nlw_ring_publish(&ch.hdr->request, size))
-        nlw_futex_wake_head(&ch.hdr->request);
+        nlw_futex_wake_armed(&ch.hdr->request);
     await_result(id, payload, len, pattern);
+}
+
+/* One line per worker thread: its voluntary context switches so far. A
+ * thread asleep in the kernel without being woken keeps its count. */
+static void report_ctxsw(void)
+{
+    char path[320], line[256];
+    DIR *d;
+    struct dirent *e;
+    int first = 1;
+
+    if (child <= 0)
+        fail("ctxsw: no worker");
+    snprintf(path, sizeof path, "/proc/%d/task", (int)child);
+    d = opendir(path);
+    if (d == NULL)
+        fail("ctxsw: cannot open /proc/PID/task");
+    printf("{\"event\":\"ctxsw\",\"pid\":%d,\"threads\":[", (int)child);
+    while ((e = readdir(d)) != NULL) {
+        FILE *f;
+        long vol = -1;
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%s/status", (int)child,
+                 e->d_name);
+        f = fopen(path, "r");
+        if (f == NULL)
+            continue; /* the thread just ended */
+        while (fgets(line, sizeof line, f) != NULL)
+            if (sscanf(line, "voluntary_ctxt_switches: %ld", &vol) == 1)
+                break;
+        fclose(f);
+        printf("%s{\"tid\":%s,\"voluntary\":%ld}", first ? "" : ",",
+               e->d_name, vol);
+        first = 0;
+    }
+    closedir(d);
+    printf("]}\n");
+    fflush(stdout);
 }
 
 static void spawn(char **argv, const char *libdir, const char *log, int memfd,
@@ -436,17 +495,21 @@ int main(int argc, char **argv)
             nlw_frame f;
             memset(&f, 0, sizeof f);
             f.body = NLW_FRAME_SHUTDOWN;
+            mark_stop();
             send_frame(&f);
             report_exit();
         } else if (strcmp(line, "sigterm") == 0) {
+            mark_stop();
             if (child > 0)
                 kill(child, SIGTERM);
             report_exit();
         } else if (strcmp(line, "kill") == 0) {
+            mark_stop();
             if (child > 0)
                 kill(child, SIGKILL);
             report_exit();
         } else if (strcmp(line, "close") == 0) {
+            mark_stop();
             close(sock);
             sock = -1;
             report_exit();
@@ -456,6 +519,8 @@ int main(int argc, char **argv)
             ts.tv_sec = ms / 1000;
             ts.tv_nsec = (ms % 1000) * 1000000L;
             (void)nanosleep(&ts, NULL);
+        } else if (strcmp(line, "ctxsw") == 0) {
+            report_ctxsw();
         } else if (strcmp(line, "wait") == 0) {
             report_exit();
         }

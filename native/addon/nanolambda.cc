@@ -182,7 +182,7 @@ Napi::Value ChannelSubmit(const Napi::CallbackInfo& info) {
     memcpy(nlw_record_payload_mut(rec, static_cast<uint32_t>(ctx_len)), payload.Data(), payload.ByteLength());
   c->last_submit_id = id;
   c->woke_worker = nlw_ring_publish(ring, size) != 0;
-  if (c->woke_worker) nlw_futex_wake_head(ring);
+  if (c->woke_worker) nlw_futex_wake_armed(ring);
   return Napi::Boolean::New(env, true);
 }
 

@@ -31,15 +31,26 @@
  * consumer advances tail past a record only when it no longer reads it: the
  * worker keeps the request record in place while the handler reads it.
  *
- * Waiting (Dekker-style handshake, sequentially consistent):
+ * Waiting (Dekker-style handshake, sequentially consistent). The futex
+ * word is the consumer's `waiting` flag, never head:
  *  - consumer: spin on head for its budget; then store waiting = 1, full
- *    fence, re-check head; if still empty, block (worker: futex on head;
- *    host: return to the event loop and wait for a doorbell frame on the
- *    socket).
+ *    fence, re-check head (nlw_ring_arm); if still empty, block (worker:
+ *    nlw_futex_wait_armed, a FUTEX_WAIT on waiting while it is 1; host:
+ *    return to the event loop and wait for a doorbell frame on the
+ *    socket), then store waiting = 0 (nlw_ring_disarm) and look again.
  *  - producer: store head (release), full fence, then if waiting != 0,
  *    exchange waiting with 0 and, if it was 1, wake the consumer
- *    (host->worker: FUTEX_WAKE on head; worker->host: a Doorbell frame on
- *    the socket).
+ *    (host->worker: nlw_futex_wake_armed, a FUTEX_WAKE on waiting;
+ *    worker->host: a Doorbell frame on the socket).
+ *  - anyone else who must end the worker's sleep (the SDK's SIGTERM handler
+ *    and its Shutdown reader) sets its own flag first, then does what the
+ *    producer does: exchange waiting 1 -> 0 and FUTEX_WAKE. The consumer
+ *    checks that flag after arming, before it blocks.
+ * Because the kernel compares the word before sleeping, a clear that lands
+ * before the FUTEX_WAIT (or inside a signal handler run on the sleeping
+ * thread, after which the wait is restarted) makes the wait return at once:
+ * no wake can be lost, so the worker needs no timeout and an idle worker
+ * never wakes up.
  */
 #ifndef NLW_CHANNEL_H
 #define NLW_CHANNEL_H
@@ -52,7 +63,10 @@ extern "C" {
 #endif
 
 #define NLW_MAGIC 0x314C574Eu /* "NWL1" little-endian */
-#define NLW_VERSION 1u
+/* 2: the worker's futex word is the request ring's waiting flag (1 slept
+ * on head). A host and a worker of different versions would lose wakeups,
+ * so nlw_channel_attach refuses the mismatch. */
+#define NLW_VERSION 2u
 #define NLW_PAGE 4096u
 #define NLW_RECORD_ALIGN 32u
 #define NLW_RECORD_HEADER_BYTES 32u
@@ -116,10 +130,11 @@ typedef struct nlw_record {
 /* Control block of one ring. Producer and consumer fields live on separate
  * cache lines so the two sides do not false-share. */
 typedef struct nlw_ring_ctl {
-    volatile uint32_t head;    /* producer position (futex word) */
+    volatile uint32_t head;    /* producer position */
     uint32_t pad0[15];
     volatile uint32_t tail;    /* consumer position */
-    volatile uint32_t waiting; /* consumer announced it will block */
+    volatile uint32_t waiting; /* consumer announced it will block; the
+                                  futex word of the worker's sleep */
     uint32_t pad1[14];
 } nlw_ring_ctl;
 
@@ -195,7 +210,8 @@ int nlw_ring_reserve(nlw_ring_ctl *ctl, unsigned char *data, uint32_t ring_bytes
 
 /* Make the reserved record of size bytes (the *out_size of
  * nlw_ring_reserve) visible. Returns 1 if the consumer had announced it was
- * going to block and must now be woken by the caller, else 0. */
+ * going to block (this call cleared waiting from 1 to 0) and must now be
+ * woken by the caller (nlw_futex_wake_armed, or a doorbell), else 0. */
 int nlw_ring_publish(nlw_ring_ctl *ctl, uint32_t size);
 
 /* ---- Consumer side of a ring ------------------------------------------- */
@@ -213,8 +229,8 @@ int nlw_ring_peek_copy(nlw_ring_ctl *ctl, const unsigned char *data, uint32_t ri
 /* Release a record of size bytes (the size of a validated header copy). */
 void nlw_ring_consume_bytes(nlw_ring_ctl *ctl, uint32_t size);
 
-/* Announce that the consumer is about to block; returns 1 if a record
- * arrived meanwhile (then the caller must not block and waiting is
+/* Announce that the consumer is about to block (waiting = 1); returns 1 if
+ * a record arrived meanwhile (then the caller must not block and waiting is
  * cleared), else 0. */
 int nlw_ring_arm(nlw_ring_ctl *ctl);
 
@@ -231,14 +247,19 @@ unsigned char *nlw_record_payload_mut(nlw_record *rec, uint32_t ctx_len);
 
 /* ---- Waiting ------------------------------------------------------------ */
 
-/* Block until ctl->head differs from seen (FUTEX_WAIT on a shared mapping),
- * or timeout_ms elapses (timeout_ms < 0: no timeout). Returns NLW_OK on a
- * wake or change, NLW_E_AGAIN on timeout or EINTR, NLW_E_SYSTEM (errno set)
- * if the kernel refuses the wait. */
-int nlw_futex_wait_head(nlw_ring_ctl *ctl, uint32_t seen, long timeout_ms);
+/* Block while ctl->waiting is 1 (FUTEX_WAIT on the flag, shared mapping),
+ * or until timeout_ms elapses (timeout_ms < 0: no timeout). Call it after
+ * nlw_ring_arm returned 0 and disarm afterwards. Returns at once when the
+ * flag is already 0 (a producer or a terminate path cleared it). Returns
+ * NLW_OK on a wake or a cleared flag (possibly spurious: the caller looks at
+ * the ring again), NLW_E_AGAIN on timeout or EINTR, NLW_E_SYSTEM (errno
+ * set) if the kernel refuses the wait. */
+int nlw_futex_wait_armed(nlw_ring_ctl *ctl, long timeout_ms);
 
-/* Wake a consumer blocked in nlw_futex_wait_head. */
-void nlw_futex_wake_head(nlw_ring_ctl *ctl);
+/* Wake a consumer blocked in nlw_futex_wait_armed. Call it only after
+ * clearing ctl->waiting (nlw_ring_publish returning 1, or an exchange of
+ * waiting from 1 to 0). A raw futex system call: async-signal-safe. */
+void nlw_futex_wake_armed(nlw_ring_ctl *ctl);
 
 /* Monotonic time in nanoseconds. */
 uint64_t nlw_now_ns(void);

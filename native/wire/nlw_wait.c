@@ -13,8 +13,11 @@
 #include <unistd.h>
 
 /* Non-private futex operations: the word lives in a MAP_SHARED mapping seen
- * by two processes, which the *_PRIVATE variants would not match. */
-int nlw_futex_wait_head(nlw_ring_ctl *ctl, uint32_t seen, long timeout_ms) {
+ * by two processes, which the *_PRIVATE variants would not match. The word
+ * is the consumer's waiting flag: the kernel sleeps only while it is still
+ * 1, so a clear that comes first (even from a signal handler on this very
+ * thread, after which SA_RESTART re-enters the wait) makes it return. */
+int nlw_futex_wait_armed(nlw_ring_ctl *ctl, long timeout_ms) {
     struct timespec ts;
     struct timespec *tsp = NULL;
     long rc;
@@ -24,15 +27,17 @@ int nlw_futex_wait_head(nlw_ring_ctl *ctl, uint32_t seen, long timeout_ms) {
         ts.tv_nsec = (timeout_ms % 1000) * 1000000L;
         tsp = &ts;
     }
-    rc = syscall(SYS_futex, (uint32_t *)&ctl->head, FUTEX_WAIT, seen, tsp, NULL, 0);
+    rc = syscall(SYS_futex, (uint32_t *)&ctl->waiting, FUTEX_WAIT, 1u, tsp, NULL, 0);
     if (rc == 0) return NLW_OK;
-    if (errno == EAGAIN) return NLW_OK; /* head already moved */
+    if (errno == EAGAIN) return NLW_OK; /* already cleared */
     if (errno == ETIMEDOUT || errno == EINTR) return NLW_E_AGAIN;
     return NLW_E_SYSTEM;
 }
 
-void nlw_futex_wake_head(nlw_ring_ctl *ctl) {
-    syscall(SYS_futex, (uint32_t *)&ctl->head, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+void nlw_futex_wake_armed(nlw_ring_ctl *ctl) {
+    int saved = errno; /* callable from a signal handler */
+    syscall(SYS_futex, (uint32_t *)&ctl->waiting, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+    errno = saved;
 }
 
 uint64_t nlw_now_ns(void) {

@@ -1,9 +1,10 @@
 /*
  * test_ring.c - the record rings of nlw_channel.h: single-process cases
  * (wrap, pad, early wrap, full, too big, corrupt records, the wait
- * handshake, the spin budget, attach), then two processes over a real
- * memfd exchanging 100k records of random sizes, first spinning, then with
- * a zero spin budget so the futex sleep/wake path carries every record.
+ * handshake, the futex sleep on the waiting flag across processes, the spin
+ * budget, attach), then two processes over a real memfd exchanging 100k
+ * records of random sizes, first spinning, then with a zero spin budget so
+ * the futex sleep/wake path (with no timeout) carries every record.
  * Exit status 0 when every check passed.
  */
 #define _GNU_SOURCE
@@ -289,9 +290,146 @@ static void test_handshake(void) {
     CHECK_EQ(put(&ch, 2u, 0u, 0u), NLW_OK);
     CHECK_EQ(nlw_ring_arm(&ch.hdr->request), 1);
     nlw_ring_disarm(&ch.hdr->request);
-    /* Futex: a changed head returns at once, an unchanged one times out. */
-    CHECK_EQ(nlw_futex_wait_head(&ch.hdr->request, ch.hdr->request.head + 32u, -1), NLW_OK);
-    CHECK_EQ(nlw_futex_wait_head(&ch.hdr->request, ch.hdr->request.head, 10), NLW_E_AGAIN);
+    /* Futex on the waiting flag: a flag cleared before the wait returns at
+     * once (the kernel compares it), a flag still set times out. */
+    CHECK_EQ(ch.hdr->request.waiting, 0u);
+    CHECK_EQ(nlw_futex_wait_armed(&ch.hdr->request, -1), NLW_OK);
+    CHECK_EQ(nlw_ring_arm(&ch.hdr->request), 1); /* records still there */
+    take(&ch, 0u, 0u, 0u); /* the reserved record above kept id 0 */
+    take(&ch, 2u, 0u, 0u);
+    CHECK_EQ(nlw_ring_arm(&ch.hdr->request), 0);
+    CHECK_EQ(nlw_futex_wait_armed(&ch.hdr->request, 10), NLW_E_AGAIN);
+    CHECK_EQ(ch.hdr->request.waiting, 1u);
+    __atomic_store_n(&ch.hdr->request.waiting, 0u, __ATOMIC_SEQ_CST); /* a clear before the wait */
+    {
+        uint64_t t0 = nlw_now_ns();
+        CHECK_EQ(nlw_futex_wait_armed(&ch.hdr->request, 5000), NLW_OK);
+        CHECK(nlw_now_ns() - t0 < 1000000000u);
+    }
+    nlw_futex_wake_armed(&ch.hdr->request); /* nobody asleep: harmless */
+    close_channel(&ch, fd);
+}
+
+/* ---- The sleep across processes ---------------------------------------- */
+
+/* How the sleeper in sleeper() is ended. */
+#define END_PUBLISH 0   /* the producer publishes a record */
+#define END_TERMINATE 1 /* another process sets "terminate" and clears waiting */
+#define END_SIGNAL 2    /* a SA_RESTART handler on the sleeping thread does */
+
+static nlw_ring_ctl *sig_ctl;
+static volatile uint32_t *sig_terminate;
+
+/* What the SDK's nls_request_terminate does: the flag, then the clear. */
+static void request_terminate(nlw_ring_ctl *ctl, volatile uint32_t *terminate) {
+    __atomic_store_n(terminate, 1u, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&ctl->waiting, __ATOMIC_SEQ_CST) == 1u &&
+        __atomic_exchange_n(&ctl->waiting, 0u, __ATOMIC_SEQ_CST) == 1u)
+        nlw_futex_wake_armed(ctl);
+}
+
+static void on_usr1(int sig) {
+    (void)sig;
+    request_terminate(sig_ctl, sig_terminate);
+}
+
+/* The consumer as the SDK runs it: arm, check terminate, sleep with no
+ * timeout (a lost wake hangs until the alarm kills it). Exit status 0 when
+ * it woke for the reason expected. */
+static void sleeper(nlw_channel *ch, volatile uint32_t *terminate, int how) {
+    nlw_ring_ctl *ctl = &ch->hdr->request;
+    int rc;
+    alarm(10);
+    if (how == END_SIGNAL) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_usr1;
+        sigemptyset(&sa.sa_mask);
+        sa.sa_flags = SA_RESTART; /* the wait is re-entered after the handler */
+        sig_ctl = ctl;
+        sig_terminate = terminate;
+        if (sigaction(SIGUSR1, &sa, NULL) != 0) _exit(20);
+    }
+    if (peek_rc(ch) != NLW_E_AGAIN) _exit(21);
+    if (nlw_ring_arm(ctl) != 0) _exit(22);
+    if (__atomic_load_n(terminate, __ATOMIC_SEQ_CST) != 0u) _exit(23); /* not yet */
+    do rc = nlw_futex_wait_armed(ctl, -1);
+    while (rc == NLW_OK && __atomic_load_n(&ctl->waiting, __ATOMIC_SEQ_CST) == 1u); /* spurious */
+    if (rc != NLW_OK) _exit(24);
+    nlw_ring_disarm(ctl);
+    if (how == END_PUBLISH) {
+        if (peek_rc(ch) != NLW_OK) _exit(25);
+    } else if (__atomic_load_n(terminate, __ATOMIC_SEQ_CST) != 1u) {
+        _exit(26);
+    }
+    _exit(0);
+}
+
+/* State letter of a process from /proc/PID/stat ('S': asleep), or '?'. */
+static char proc_state(pid_t pid) {
+    char path[64], buf[512], *p;
+    FILE *f;
+    size_t n;
+    sprintf(path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL) return '?';
+    n = fread(buf, 1, sizeof(buf) - 1u, f);
+    fclose(f);
+    buf[n] = '\0';
+    p = strrchr(buf, ')');
+    return p != NULL && p[1] == ' ' ? p[2] : '?';
+}
+
+static void test_sleep_wake(int how) {
+    static const char *names[] = {"publish", "terminate", "signal"};
+    nlw_channel ch;
+    volatile uint32_t *terminate;
+    uint64_t t0;
+    int fd, status, asleep = 0;
+    pid_t pid;
+
+    open_channel(&ch, NLW_MIN_RING_BYTES, &fd);
+    terminate = (volatile uint32_t *)mmap(NULL, 4096u, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if ((void *)terminate == MAP_FAILED) exit(2);
+    *terminate = 0u;
+    pid = fork();
+    if (pid < 0) exit(2);
+    if (pid == 0) sleeper(&ch, terminate, how);
+
+    /* Wait until the child has armed and is asleep in the kernel. */
+    t0 = nlw_now_ns();
+    while (nlw_now_ns() - t0 < (uint64_t)5000u * 1000000u) {
+        if (__atomic_load_n(&ch.hdr->request.waiting, __ATOMIC_SEQ_CST) == 1u && proc_state(pid) == 'S') {
+            asleep = 1;
+            break;
+        }
+        usleep(1000);
+    }
+    CHECK(asleep);
+    usleep(20000); /* and stays asleep: no timeout, no busy loop */
+    CHECK_EQ(proc_state(pid), 'S');
+    CHECK_EQ(ch.hdr->request.waiting, 1u);
+
+    if (how == END_PUBLISH) {
+        nlw_record *rec;
+        uint32_t size;
+        CHECK_EQ(nlw_ring_reserve(&ch.hdr->request, ch.request_data, ch.ring_bytes, 0u, 8u, &rec, &size), NLW_OK);
+        rec->kind = NLW_REC_INVOKE;
+        rec->id = 1u;
+        CHECK_EQ(nlw_ring_publish(&ch.hdr->request, size), 1); /* it cleared waiting */
+        nlw_futex_wake_armed(&ch.hdr->request);
+    } else if (how == END_TERMINATE) {
+        request_terminate(&ch.hdr->request, terminate);
+    } else {
+        CHECK_EQ(kill(pid, SIGUSR1), 0);
+    }
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "sleeper (%s) ended with status 0x%x\n", names[how], (unsigned)status);
+        failures++;
+    }
+    CHECK_EQ(ch.hdr->request.waiting, 0u);
+    munmap((void *)terminate, 4096u);
     close_channel(&ch, fd);
 }
 
@@ -380,7 +518,7 @@ static const nlw_record *wait_record(nlw_ring_ctl *ctl, const unsigned char *dat
         if (nlw_now_ns() < until) { nlw_cpu_relax(); continue; }
         if (nlw_ring_arm(ctl)) continue;
         (*sleeps)++;
-        nlw_futex_wait_head(ctl, ctl->tail, 1000);
+        nlw_futex_wait_armed(ctl, -1); /* no timeout: a lost wake hangs (alarm) */
         nlw_ring_disarm(ctl);
     }
 }
@@ -402,7 +540,7 @@ static void send_record(nlw_ring_ctl *ctl, unsigned char *data, uint32_t ring_by
     memcpy(nlw_record_payload_mut(rec, ctx_len), payload, payload_len);
     if (nlw_ring_publish(ctl, size)) {
         (*wakes)++;
-        nlw_futex_wake_head(ctl);
+        nlw_futex_wake_armed(ctl);
     }
 }
 
@@ -490,6 +628,9 @@ int main(void) {
     test_early_wrap();
     test_corrupt_records();
     test_handshake();
+    test_sleep_wake(END_PUBLISH);
+    test_sleep_wake(END_TERMINATE);
+    test_sleep_wake(END_SIGNAL);
     test_spin_budget();
     test_attach();
     ping_pong(20000u, 0);
