@@ -31,6 +31,16 @@
 static unsigned char nls__doorbell[NLW_FRAME_PREFIX_BYTES + 8];
 static size_t nls__doorbell_len;
 
+/* Wait until the socket is ready for events (or timeout_ms passes). */
+static void nls__wait_socket(short events, int timeout_ms)
+{
+    struct pollfd p;
+    p.fd = nls_g.sock_fd;
+    p.events = events;
+    p.revents = 0;
+    (void)poll(&p, 1, timeout_ms);
+}
+
 /* Write all of buf; the socket may be non-blocking, so wait for room. */
 static int nls__send_all(const unsigned char *buf, size_t len)
 {
@@ -40,11 +50,7 @@ static int nls__send_all(const unsigned char *buf, size_t len)
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                struct pollfd p;
-                p.fd = nls_g.sock_fd;
-                p.events = POLLOUT;
-                p.revents = 0;
-                (void)poll(&p, 1, 100);
+                nls__wait_socket(POLLOUT, 100);
                 continue;
             }
             return -1;
@@ -112,11 +118,7 @@ static int nls__read_all(unsigned char *buf, size_t len)
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                struct pollfd p;
-                p.fd = nls_g.sock_fd;
-                p.events = POLLIN;
-                p.revents = 0;
-                (void)poll(&p, 1, -1);
+                nls__wait_socket(POLLIN, -1);
                 continue;
             }
             return -1;
