@@ -38,7 +38,7 @@ struct Channel {
   bool open;
   nlw_spin_budget spin;
   uint32_t last_submit_id;  // the newest submit, for learning the budget
-  bool woke_worker;         // that submit had to wake a sleeping worker
+  uint32_t woke_id;         // the submit that had to wake the worker, or 0
 };
 
 struct AddonData {
@@ -181,8 +181,11 @@ Napi::Value ChannelSubmit(const Napi::CallbackInfo& info) {
   if (payload.ByteLength() > 0)
     memcpy(nlw_record_payload_mut(rec, static_cast<uint32_t>(ctx_len)), payload.Data(), payload.ByteLength());
   c->last_submit_id = id;
-  c->woke_worker = nlw_ring_publish(ring, size) != 0;
-  if (c->woke_worker) nlw_futex_wake_armed(ring);
+  c->woke_id = 0;
+  if (nlw_ring_publish(ring, size)) {
+    c->woke_id = id;
+    nlw_futex_wake_armed(ring);
+  }
   return Napi::Boolean::New(env, true);
 }
 
@@ -246,14 +249,16 @@ Napi::Value ChannelTake(const Napi::CallbackInfo& info) {
     into = &span;
   }
   bool corrupt = false;
+  // A fast function whose worker we just woke answers one wakeup later
+  // (~50 us here): waiting for it costs less than a doorbell, which pays a
+  // second wakeup. Not for a slow function: it could not answer in time.
+  bool woke_fast = c->woke_id != 0 && c->woke_id == c->last_submit_id && c->spin.avg_ns <= kSpinMaxNs;
+  c->woke_id = 0;
 
   Napi::Value got = TakeOne(env, c, meta, into, &corrupt);
   if (got.IsEmpty() && !corrupt && info[2].As<Napi::Boolean>().Value()) {
     uint64_t start = nlw_now_ns(), budget = nlw_spin_budget_ns(&c->spin);
-    // A worker we just woke answers a wakeup later (~50 us here); waiting
-    // for it costs less than a doorbell, which pays a second wakeup.
-    if (c->woke_worker && budget < kWakeSpinNs) budget = kWakeSpinNs;
-    c->woke_worker = false;
+    if (woke_fast && budget < kWakeSpinNs) budget = kWakeSpinNs;
     do {
       for (int i = 0; i < kSpinPeeksPerClock && got.IsEmpty() && !corrupt; i++) {
         nlw_cpu_relax();

@@ -219,7 +219,7 @@ export class FunctionPool {
       if (this.stopping || this.workers.length > 0) return;
       this.startPinned();
     }, this.restartDelayMs);
-    this.restartTimer.unref();
+    // Kept ref'd: a pinned function is long-lived; the runtime waits for it.
   }
 }
 
