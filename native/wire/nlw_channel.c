@@ -55,6 +55,9 @@ const char *nlw_strerror(int code) {
     case NLW_E_CORRUPT: return "the other side wrote an impossible record or position";
     case NLW_E_SYSTEM: return "a system call failed";
     case NLW_E_INVALID: return "invalid argument or foreign region";
+    case NLW_E_VERSION:
+        return "the runtime speaks another wire version than this SDK library: "
+               "use the libaws-greengrass-core-sdk-c.so installed with the runtime";
     default: return "unknown nlw error";
     }
 }
@@ -140,7 +143,12 @@ int nlw_channel_attach(nlw_channel *ch, int fd) {
     /* Read ring_bytes once: every later bound uses this private copy, so a
      * header rewritten after attach cannot move our views. */
     ring_bytes = hdr->ring_bytes;
-    if (__atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) != NLW_MAGIC || hdr->version != NLW_VERSION ||
+    if (__atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) == NLW_MAGIC && hdr->version != NLW_VERSION) {
+        /* Ours, but another release of the wire: say so, it is fixable. */
+        munmap(base, map_bytes);
+        return NLW_E_VERSION;
+    }
+    if (__atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE) != NLW_MAGIC ||
         hdr->header_bytes != NLW_PAGE || !nlw__ring_bytes_valid(ring_bytes) ||
         map_bytes != (size_t)NLW_PAGE + 2u * (size_t)ring_bytes) {
         munmap(base, map_bytes);

@@ -160,6 +160,7 @@ typedef struct nlw_region_header {
 #define NLW_E_CORRUPT (-3)   /* the other side wrote an impossible record */
 #define NLW_E_SYSTEM (-4)    /* a system call failed; errno is set */
 #define NLW_E_INVALID (-5)   /* bad argument or a region that is not ours */
+#define NLW_E_VERSION (-6)   /* a region of another NLW_VERSION */
 
 const char *nlw_strerror(int code);
 
@@ -183,7 +184,7 @@ int nlw_channel_create(nlw_channel *ch, uint32_t ring_bytes, int *out_fd);
 /* Worker side: map an existing region from fd and validate it (size seals
  * in place, magic, version, sizes against the fd's size). Bounded: a region
  * whose header lies about its size, or whose size is not sealed, is refused
- * with NLW_E_INVALID. */
+ * with NLW_E_INVALID; one of another NLW_VERSION with NLW_E_VERSION. */
 int nlw_channel_attach(nlw_channel *ch, int fd);
 
 /* Unmap. Does not close any descriptor. */

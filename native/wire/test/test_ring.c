@@ -462,6 +462,9 @@ static void test_attach(void) {
     host.hdr->ring_bytes = 2u * NLW_MIN_RING_BYTES; /* lies about its size */
     CHECK_EQ(nlw_channel_attach(&worker, fd), NLW_E_INVALID);
     host.hdr->ring_bytes = NLW_MIN_RING_BYTES;
+    host.hdr->version = NLW_VERSION + 1u; /* a runtime of another release */
+    CHECK_EQ(nlw_channel_attach(&worker, fd), NLW_E_VERSION);
+    host.hdr->version = NLW_VERSION;
     host.hdr->magic = 0u;
     CHECK_EQ(nlw_channel_attach(&worker, fd), NLW_E_INVALID);
     /* The region's size is sealed: the worker holds the fd and must not
