@@ -279,3 +279,21 @@ async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe('a launcher that cannot be started', () => {
+  it('fails the invocation with Runtime.StartError naming the launcher, not the function', async () => {
+    const fakeSdk = tempDir('fake-sdk');
+    fs.mkdirSync(path.join(fakeSdk, 'bin'));
+    fs.writeFileSync(path.join(fakeSdk, 'bin', 'nanolambda-launcher'), '', { mode: 0o644 });
+    const broken = await Runtime.start({ group: runtime.group, http: false, sdkDir: fakeSdk });
+    try {
+      const result = await broken.invoke('echo', 'x');
+      expect(result.functionError).toBe('Unhandled');
+      const error = errorOf(result.payload);
+      expect(error.errorType).toBe('Runtime.StartError');
+      expect(error.errorMessage).toContain(path.join(fakeSdk, 'bin', 'nanolambda-launcher'));
+    } finally {
+      await broken.stop();
+    }
+  });
+});

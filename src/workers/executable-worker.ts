@@ -14,6 +14,7 @@ import {
   protocolViolation,
   responseTooLarge,
   timedOut,
+  workerStartFailed,
 } from './failures';
 import type { Invocation, Outcome } from './invocation';
 import type { Worker, WorkerHooks, WorkerState } from './worker';
@@ -105,7 +106,7 @@ export class ExecutableWorker implements Worker {
       this.child.once('error', (error) => {
         // spawn itself failed (launcher missing): no 'exit' will follow.
         if (this.child.pid === undefined) {
-          this.onExit(127, null, `cannot start ${options.launcherPath}: ${error.message}`);
+          this.onExit(null, null, `cannot start ${options.launcherPath}: ${error.message}`);
           resolve();
         }
       });
@@ -281,12 +282,12 @@ export class ExecutableWorker implements Worker {
     if (this.socket.writableLength > MAX_UNREAD_REPLY_BYTES) this.socket.pause();
   }
 
-  private onExit(code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void {
+  private onExit(code: number | null, signal: NodeJS.Signals | null, startError?: string): void {
     if (this.state === 'exited') return;
     // No new work from here on, not even from the final drain.
     this.state = 'stopping';
     // Results the worker published before dying are real results.
-    if (spawnError === undefined) this.drain();
+    if (startError === undefined) this.drain();
     const status = new Uint32Array(3);
     this.native.channelWorkerState(this.channel, status);
     const wasReady = status[0]! >= WORKER_READY;
@@ -299,7 +300,9 @@ export class ExecutableWorker implements Worker {
 
     const orphans: Invocation[] = [];
     for (const invocation of this.fifo.splice(0)) {
-      if (!wasReady) invocation.settle(exitedBeforeReady(code, signal));
+      // Say what really failed: the launcher itself, or the function's start.
+      if (startError !== undefined) invocation.settle(workerStartFailed(new Error(startError)));
+      else if (!wasReady) invocation.settle(exitedBeforeReady(code, signal));
       else if (invocation.id === busyId) invocation.settle(exitedDuringInvocation(code, signal));
       else orphans.push(invocation);
     }
