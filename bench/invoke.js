@@ -57,7 +57,7 @@ function benchGroup() {
   json.SubscriptionDefinitionVersion = { Subscriptions: [] };
   json.Nanolambda.Aliases = {};
   json.Nanolambda.Code = { [echoArn]: json.Nanolambda.Code[echoArn] };
-  json.Nanolambda.MaxInstances = { [echoArn]: 1 };
+  json.Nanolambda.Functions = { [echoArn]: { MaxInstances: 1 } };
   json.Nanolambda.Http = false;
   json.Nanolambda.LogDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-'));
   return parseGroup(json, '<bench>', path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples'));

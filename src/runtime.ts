@@ -6,6 +6,8 @@ import type { FunctionSpec, GroupConfig } from './config/types';
 import { loadGroupFile } from './config/load-group';
 import { loadExampleGroup } from './examples/example-group';
 import { NanolambdaError } from './errors';
+import { EventDispatcher, type EventStatus } from './events/event-dispatcher';
+import { EventStore } from './events/event-store';
 import type { Invoker, InvokeOptions, InvokeResult } from './invoke-types';
 import { CLIENT_CONTEXT_LIMIT, EVENT_PAYLOAD_LIMIT, LOG_TAIL_BYTES, SYNC_PAYLOAD_LIMIT } from './limits';
 import { FunctionLogs } from './logs/function-logs';
@@ -16,6 +18,7 @@ import { packageRoot } from './native/binding';
 import { FunctionRegistry } from './registry/registry';
 import { FunctionPool, type PoolLimits } from './scheduler/function-pool';
 import { Sweeper } from './scheduler/sweeper';
+import { WorkerBudget } from './scheduler/worker-budget';
 import { ServiceCalls } from './services/service-calls';
 import { startInvokeServer } from './api/invoke-server';
 import { ExecutableWorker } from './workers/executable-worker';
@@ -37,9 +40,7 @@ export interface RuntimeOptions {
 }
 
 const DEFAULT_LIMITS: PoolLimits = {
-  maxQueued: 1000,
   maxQueuedBytes: 64 * 1024 * 1024,
-  idleTimeoutMs: 60_000,
   stopGraceMs: 2000,
 };
 const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
@@ -54,11 +55,14 @@ export class Runtime implements Invoker {
   private readonly pools = new Map<FunctionSpec, FunctionPool>();
   private readonly logs: FunctionLogs;
   private readonly sweeper: Sweeper;
+  private readonly budget: WorkerBudget;
   private readonly services: ServiceCalls;
   private readonly launcherPath: string;
   private readonly sdkLibDir: string;
   private readonly envs = new Map<FunctionSpec, NodeJS.ProcessEnv>();
   private httpServer: { close(): Promise<void> } | undefined;
+  /** The durable queue of Event invocations and what runs it (from start to stop). */
+  private events: { store: EventStore; dispatcher: EventDispatcher } | undefined;
   private stopped = false;
 
   private constructor(group: GroupConfig, private readonly options: RuntimeOptions) {
@@ -81,14 +85,13 @@ export class Runtime implements Invoker {
     });
     this.services = new ServiceCalls(this, this.messages);
     const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.budget = new WorkerBudget(group.maxConcurrentWorkers);
+    const hooks = {
+      onRequest: (worker: Worker, request: Parameters<ServiceCalls['handle']>[1]) => this.services.handle(worker, request),
+      wakeSweeper: () => this.sweeper.wake(),
+    };
     for (const fn of group.functions) {
-      this.pools.set(
-        fn,
-        new FunctionPool(fn, (spec, hooks) => this.createWorker(spec, hooks), {
-          onRequest: (worker, request) => this.services.handle(worker, request),
-          wakeSweeper: () => this.sweeper.wake(),
-        }, limits),
-      );
+      this.pools.set(fn, new FunctionPool(fn, (spec, workerHooks) => this.createWorker(spec, workerHooks), hooks, limits, this.budget));
     }
     this.sweeper = new Sweeper([...this.pools.values()]);
   }
@@ -100,6 +103,12 @@ export class Runtime implements Invoker {
     const runtime = new Runtime(group, options);
     runtime.sweeper.start();
     for (const pool of runtime.pools.values()) pool.start();
+    try {
+      runtime.startEvents();
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
     const http = options.http === undefined ? group.http : options.http;
     if (http) {
       try {
@@ -140,22 +149,39 @@ export class Runtime implements Invoker {
     }
     if (type === 'Event') {
       checkPayload(bytes, EVENT_PAYLOAD_LIMIT, type);
-      this.dispatchEvent(pool, bytes, clientContext);
+      await this.acceptEvent(fn, bytes, clientContext);
       return { statusCode: 202, payload: Buffer.alloc(0), executedVersion };
     }
     if (type === 'DryRun') return { statusCode: 204, payload: Buffer.alloc(0), executedVersion };
     throw new NanolambdaError('INVALID_PARAMETER', `invocation type "${String(type)}" is not RequestResponse, Event or DryRun`);
   }
 
-  /** Stop accepting work, stop every worker, close the endpoint and logs. */
+  /**
+   * Stop accepting work; let in-flight and queued sync invocations finish
+   * within the group's ShutdownGraceSeconds (the sweeper keeps enforcing
+   * their timeouts); fail what is left; stop every worker (SIGTERM, then
+   * SIGKILL); close the endpoint and the logs.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    this.sweeper.stop();
+    // Events first: no new attempt starts while the pools drain; attempts
+    // already running settle as their pools stop.
+    const eventsSettled = this.events?.dispatcher.stop();
+    const drainMs = this.group.shutdownGraceMs;
     // Together: the endpoint waits for its in-flight invocations, and those
-    // end when their workers stop (within the grace period).
-    await Promise.all([this.httpServer?.close(), ...[...this.pools.values()].map((pool) => pool.stop())]);
+    // end when their pools have drained and stopped.
+    await Promise.all([this.httpServer?.close(), ...[...this.pools.values()].map((pool) => pool.stop(drainMs))]);
+    await eventsSettled;
+    this.sweeper.stop();
     this.logs.closeAll();
+    // Last: close() commits what the settling attempts recorded.
+    this.events?.store.close();
+  }
+
+  /** Asynchronous events per function (queued, in flight), for `nanolambda ps`. */
+  eventStatus(): EventStatus[] {
+    return this.events?.dispatcher.status() ?? [];
   }
 
   /** The pool of a function entry (for diagnostics and tests). */
@@ -168,6 +194,35 @@ export class Runtime implements Invoker {
   /** Path of a function's log file. */
   logPathOf(name: string): string {
     return this.logs.pathFor(this.registry.resolve(name).fn);
+  }
+
+  /**
+   * Open the durable event queue in the state directory and start on what an
+   * earlier run (or a crash) left in it.
+   */
+  private startEvents(): void {
+    const store = new EventStore(this.group.stateDir, {
+      onWriteError: (error) => process.emitWarning(error.message, { code: 'NANOLAMBDA_EVENT_STORE' }),
+    });
+    const dispatcher = new EventDispatcher(this.group.functions, store, {
+      run: (fn, payload, clientContext) => {
+        const invocation = new Invocation(payload, clientContext, fn.timeoutMs);
+        const outcome = this.poolFor(fn).dispatch(invocation, false);
+        return outcome ? Promise.resolve(outcome) : invocation.whenSettled();
+      },
+      publish: (source, topic, payload) => void this.messages.publish(source, topic, payload, false),
+      log: (fn, line) => this.logs.append(fn, line),
+      warn: (message) => process.emitWarning(message, { code: 'NANOLAMBDA_EVENTS_STRANDED' }),
+    });
+    this.events = { store, dispatcher };
+    dispatcher.start();
+  }
+
+  /** Store an Event (resolves once committed: a 202 survives a crash) and wake its function's lane. */
+  private async acceptEvent(fn: FunctionSpec, payload: Uint8Array, clientContext: Uint8Array | null): Promise<void> {
+    if (!this.events) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is not running');
+    await this.events.store.accept(fn.arn, payload, clientContext);
+    this.events.dispatcher.wake(fn);
   }
 
   private deliverEvent(target: string, payload: Buffer, clientContext: string): void {

@@ -94,18 +94,35 @@ const cases: Array<[string, (g: Json) => void, string, RegExp]> = [
   ['ExecArgs unterminated quote', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.ExecArgs = '--name "oops'), `${CFG0}.ExecArgs`, /unterminated double quote at character 8 in the string/],
   ['ExecArgs not a string', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.ExecArgs = ['-v']), `${CFG0}.ExecArgs`, /expected a string, found an array/],
   ['Nanolambda not an object', (g) => (g.Nanolambda = []), 'Nanolambda', /expected an object, found an array/],
-  ['Nanolambda unknown key', (g) => (g.Nanolambda.Port = 1), 'Nanolambda.Port', /unknown field; expected one of Code, Aliases, MaxInstances, Http, LogDir/],
+  ['Nanolambda unknown key', (g) => (g.Nanolambda.Port = 1), 'Nanolambda.Port', /unknown field; expected one of Code, Aliases, Functions, Runtime, Http, LogDir, LogRotation, StateDir/],
   ['Code missing for a function', (g) => delete g.Nanolambda.Code[B], `Nanolambda.Code["${B}"]`, /missing: FunctionDefinitionVersion.Functions\[1\] \(.*\) needs the local path of its code/],
   ['Code for no function', (g) => (g.Nanolambda.Code[arn('zz', '1')] = 'code/b'), `Nanolambda.Code["${arn('zz', '1')}"]`, /no function in FunctionDefinitionVersion has this FunctionArn/],
   ['Code path missing on disk', (g) => (g.Nanolambda.Code[A] = 'code/nowhere'), `Nanolambda.Code["${A}"]`, /the code path .*code\/nowhere does not exist/],
   ['Executable missing in code dir', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Executable = 'other'), `Nanolambda.Code["${A}"]`, /the executable 'other' in .*code\/a .*code\/a\/other does not exist/],
   ['Executable is a directory', (g) => (g.Nanolambda.Code[A] = 'code'), `Nanolambda.Code["${A}"]`, /code\/run does not exist|is a directory/],
   ['code file not executable', (g) => (g.Nanolambda.Code[A] = 'code/plain'), `Nanolambda.Code["${A}"]`, /code\/plain is not executable \(mode 0644\): chmod \+x it/],
-  ['MaxInstances out of range', (g) => (g.Nanolambda.MaxInstances = { [A]: 0 }), `Nanolambda.MaxInstances["${A}"]`, /expected an integer from 1 to 1000, found the number 0/],
+  ['MaxInstances out of range', (g) => (g.Nanolambda.Functions = { [A]: { MaxInstances: 0 } }), `Nanolambda.Functions["${A}"].MaxInstances`, /expected an integer from 1 to 1000, found the number 0/],
   ['MaxInstances on a pinned function', (g) => {
     g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Pinned = true;
-    g.Nanolambda.MaxInstances = { [A]: 4 };
-  }, `Nanolambda.MaxInstances["${A}"]`, /a pinned function runs exactly one instance, found 4/],
+    g.Nanolambda.Functions = { [A]: { MaxInstances: 4 } };
+  }, `Nanolambda.Functions["${A}"].MaxInstances`, /a pinned function runs exactly one instance, found 4/],
+  ['MinWarm on a pinned function', (g) => {
+    g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Pinned = true;
+    g.Nanolambda.Functions = { [A]: { MinWarm: 1 } };
+  }, `Nanolambda.Functions["${A}"].MinWarm`, /MinWarm applies to on-demand functions only/],
+  ['MinWarm over MaxInstances', (g) => (g.Nanolambda.Functions = { [A]: { MaxInstances: 2, MinWarm: 3 } }), `Nanolambda.Functions["${A}"].MinWarm`, /3 warm workers exceed MaxInstances \(2\)/],
+  ['Functions key for no function', (g) => (g.Nanolambda.Functions = { [arn('zz', '1')]: {} }), `Nanolambda.Functions["${arn('zz', '1')}"]`, /no function in FunctionDefinitionVersion has this FunctionArn/],
+  ['Functions unknown setting', (g) => (g.Nanolambda.Functions = { [A]: { MaxQueue: 3 } }), `Nanolambda.Functions["${A}"].MaxQueue`, /unknown field; expected one of MaxInstances, MinWarm/],
+  ['MaxQueueSize zero', (g) => (g.Nanolambda.Functions = { [A]: { MaxQueueSize: 0 } }), `Nanolambda.Functions["${A}"].MaxQueueSize`, /expected an integer from 1 to 100000, found the number 0/],
+  ['MaxIdleTime fraction', (g) => (g.Nanolambda.Functions = { [A]: { MaxIdleTimeInSeconds: 1.5 } }), `Nanolambda.Functions["${A}"].MaxIdleTimeInSeconds`, /expected an integer number of seconds from 1 to 86400, found the number 1.5/],
+  ['Retries over the bound', (g) => (g.Nanolambda.Functions = { [A]: { MaximumRetryAttempts: 11 } }), `Nanolambda.Functions["${A}"].MaximumRetryAttempts`, /from 0 to 10, found the number 11/],
+  ['Event age too long', (g) => (g.Nanolambda.Functions = { [A]: { MaximumEventAgeInSeconds: 30000 } }), `Nanolambda.Functions["${A}"].MaximumEventAgeInSeconds`, /from 1 to 21600/],
+  ['Retry delay negative', (g) => (g.Nanolambda.Functions = { [A]: { RetryDelaySeconds: -1 } }), `Nanolambda.Functions["${A}"].RetryDelaySeconds`, /expected a number of seconds from 0 to 3600, found the number -1/],
+  ['OnFailure both', (g) => (g.Nanolambda.Functions = { [A]: { OnFailure: { Topic: 't', File: 'f' } } }), `Nanolambda.Functions["${A}"].OnFailure`, /exactly one of/],
+  ['OnFailure wildcard topic', (g) => (g.Nanolambda.Functions = { [A]: { OnFailure: { Topic: 'errors/#' } } }), `Nanolambda.Functions["${A}"].OnFailure.Topic`, /without wildcards, found the string "errors\/#"/],
+  ['Runtime unknown key', (g) => (g.Nanolambda.Runtime = { MaxWorkers: 3 }), 'Nanolambda.Runtime.MaxWorkers', /unknown field; expected one of MaxConcurrentWorkers, ShutdownGraceSeconds/],
+  ['MaxConcurrentWorkers zero', (g) => (g.Nanolambda.Runtime = { MaxConcurrentWorkers: 0 }), 'Nanolambda.Runtime.MaxConcurrentWorkers', /from 1 to 10000/],
+  ['LogRotation too small', (g) => (g.Nanolambda.LogRotation = { MaxBytes: 10 }), 'Nanolambda.LogRotation.MaxBytes', /an integer number of bytes from 1024 to/],
   ['Http true', (g) => (g.Nanolambda.Http = true), 'Nanolambda.Http', /expected an object \{"Host", "Port"\} or false, found true/],
   ['Http port out of range', (g) => (g.Nanolambda.Http = { Port: 70000 }), 'Nanolambda.Http.Port', /from 0 to 65535, found the number 70000/],
   ['Alias value not a version', (g) => (g.Nanolambda.Aliases = { [arn('b', 'live')]: 'latest' }), `Nanolambda.Aliases["${B}"]`, /expected a version number \(like "1"\) or "\$LATEST", found the string "latest"/],

@@ -133,5 +133,9 @@ export function spec(fnArn: string, version?: string): FunctionSpec {
     isolationMode: 'NoContainer',
     environment: {},
     maxInstances: 10,
+    minWarm: 0,
+    maxIdleMs: 60_000,
+    maxQueueSize: 1000,
+    async: { maxRetries: 2, maxEventAgeMs: 21_600_000, retryDelayMs: 60_000, onFailure: undefined },
   };
 }

@@ -48,6 +48,10 @@ describe.each([
       isolationMode: 'NoContainer',
       environment: { SENSOR_PATH: '/dev/ttyS0', LOG_LEVEL: 'debug' },
       maxInstances: 1, // pinned
+      minWarm: 0,
+      maxIdleMs: 60_000,
+      maxQueueSize: 1000,
+      async: { maxRetries: 2, maxEventAgeMs: 21_600_000, retryDelayMs: 60_000, onFailure: undefined },
     });
 
     expect(agg7!.executable).toBe(path.join(dir, 'code/aggregator-v7/bin/aggregator'));
@@ -108,9 +112,49 @@ describe('defaults of the Nanolambda section and optional parts', () => {
     const dir = tempDir();
     dirs.push(dir);
     expect(parseGroup(minimal(dir, { Http: false }), 'g.json', dir).http).toBeUndefined();
-    const g = parseGroup(minimal(dir, { Http: { Port: 0 }, MaxInstances: { [arn('f', '1')]: 3 } }), 'g.json', dir);
+    const g = parseGroup(minimal(dir, { Http: { Port: 0 }, Functions: { [arn('f', '1')]: { MaxInstances: 3 } } }), 'g.json', dir);
     expect(g.http).toEqual({ host: '127.0.0.1', port: 0 });
     expect(g.functions[0]!.maxInstances).toBe(3);
+  });
+
+  it('scheduling, async and runtime-wide settings are read with their units', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const settings = {
+      MaxInstances: 4,
+      MinWarm: 2,
+      MaxIdleTimeInSeconds: 30,
+      MaxQueueSize: 7,
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 120,
+      RetryDelaySeconds: 0.25,
+      OnFailure: { File: 'dead/letters.jsonl' },
+    };
+    const g = parseGroup(
+      minimal(dir, {
+        Functions: { [arn('f', '1')]: settings },
+        Runtime: { MaxConcurrentWorkers: 3, ShutdownGraceSeconds: 1 },
+        LogRotation: { MaxBytes: 4096, Files: 2 },
+        StateDir: 'var/state',
+      }),
+      'g.json',
+      dir,
+    );
+    const fn = g.functions[0]!;
+    expect([fn.maxInstances, fn.minWarm, fn.maxIdleMs, fn.maxQueueSize]).toEqual([4, 2, 30_000, 7]);
+    expect(fn.async).toEqual({ maxRetries: 0, maxEventAgeMs: 120_000, retryDelayMs: 250, onFailure: { kind: 'file', path: path.join(dir, 'dead/letters.jsonl') } });
+    expect([g.maxConcurrentWorkers, g.shutdownGraceMs, g.stateDir]).toEqual([3, 1000, path.join(dir, 'var/state')]);
+    expect(g.logRotation).toEqual({ maxBytes: 4096, files: 2 });
+  });
+
+  it('defaults follow Greengrass V2 and Lambda', () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const g = parseGroup(minimal(dir, {}), 'g.json', dir);
+    const fn = g.functions[0]!;
+    expect([fn.maxInstances, fn.minWarm, fn.maxIdleMs, fn.maxQueueSize]).toEqual([10, 0, 60_000, 1000]);
+    expect(fn.async).toEqual({ maxRetries: 2, maxEventAgeMs: 21_600_000, retryDelayMs: 60_000, onFailure: undefined });
+    expect([g.maxConcurrentWorkers, g.shutdownGraceMs, g.stateDir]).toEqual([25, 5000, path.join(dir, 'state')]);
   });
 
   it('an absolute code path and LogDir are used as is', () => {

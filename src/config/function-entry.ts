@@ -19,8 +19,8 @@ import { formatFunctionArn, isVersionNumber, parseFunctionArn } from '../registr
 import { resolveExecutable } from './code-path';
 import { splitExecArgs } from './exec-args';
 import { childPath, describe, Fields, type JsonObject } from './fields';
+import { DEFAULT_MAX_INSTANCES, DEFAULT_SETTINGS } from './function-settings';
 import type { NanolambdaSection } from './nanolambda-section';
-import { DEFAULT_MAX_INSTANCES } from './nanolambda-section';
 import { isReservedEnvName } from './reserved-env';
 import type { EncodingType, FunctionSpec, IsolationMode } from './types';
 
@@ -118,10 +118,16 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     throw f.error(codeKey, (err as Error).message);
   }
 
-  const maxKey = childPath('Nanolambda.MaxInstances', arn);
-  const max = ctx.local.maxInstances.get(arn);
-  if (pinned && max !== undefined && max !== 1) {
-    throw f.error(maxKey, `a pinned function runs exactly one instance, found ${max}: remove it or set Pinned to false`);
+  const settingsKey = childPath('Nanolambda.Functions', arn);
+  const settings = ctx.local.functions.get(arn) ?? DEFAULT_SETTINGS;
+  if (pinned && settings.maxInstances !== undefined && settings.maxInstances !== 1) {
+    throw f.error(
+      `${settingsKey}.MaxInstances`,
+      `a pinned function runs exactly one instance, found ${settings.maxInstances}: remove it or set Pinned to false`,
+    );
+  }
+  if (pinned && settings.minWarm > 0) {
+    throw f.error(`${settingsKey}.MinWarm`, 'a pinned function always has its one worker started: MinWarm applies to on-demand functions only');
   }
 
   return {
@@ -141,7 +147,16 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     memoryBytes,
     isolationMode,
     environment: env.variables,
-    maxInstances: pinned ? 1 : (max ?? DEFAULT_MAX_INSTANCES),
+    maxInstances: pinned ? 1 : (settings.maxInstances ?? DEFAULT_MAX_INSTANCES),
+    minWarm: settings.minWarm,
+    maxIdleMs: settings.maxIdleMs,
+    maxQueueSize: settings.maxQueueSize,
+    async: {
+      maxRetries: settings.maxRetries,
+      maxEventAgeMs: settings.maxEventAgeMs,
+      retryDelayMs: settings.retryDelayMs,
+      onFailure: settings.onFailure,
+    },
   };
 }
 

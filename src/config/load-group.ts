@@ -60,8 +60,9 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
   });
 
   checkKeysAreFunctions(local.code, 'Nanolambda.Code', byArn, f);
-  checkKeysAreFunctions(local.maxInstances, 'Nanolambda.MaxInstances', byArn, f);
+  checkKeysAreFunctions(local.functions, 'Nanolambda.Functions', byArn, f);
   checkAliases(local, functions, f);
+  checkWarmFits(functions, local.maxConcurrentWorkers, f);
 
   const registry = new FunctionRegistry({ functions, aliases: local.aliases });
   let subscriptions: GroupConfig['subscriptions'] = [];
@@ -74,7 +75,18 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
     unwrapVersion(root.ResourceDefinitionVersion, 'ResourceDefinitionVersion', f);
   }
 
-  return { file, functions, subscriptions, aliases: local.aliases, http: local.http, logDir: local.logDir };
+  return {
+    file,
+    functions,
+    subscriptions,
+    aliases: local.aliases,
+    http: local.http,
+    logDir: local.logDir,
+    logRotation: local.logRotation,
+    stateDir: local.stateDir,
+    maxConcurrentWorkers: local.maxConcurrentWorkers,
+    shutdownGraceMs: local.shutdownGraceMs,
+  };
 }
 
 function checkUnique(value: unknown, seen: ReadonlyMap<string, number>, p: string, what: string, listPath: string, f: Fields): void {
@@ -103,6 +115,17 @@ function checkKeysAreFunctions(map: ReadonlyMap<string, unknown>, p: string, byA
     if (!byArn.has(arn)) {
       throw f.error(childPath(p, arn), 'no function in FunctionDefinitionVersion has this FunctionArn (keys must match it exactly)');
     }
+  }
+}
+
+/** MinWarm workers all hold runtime-wide slots from the start: they must fit. */
+function checkWarmFits(functions: readonly FunctionSpec[], maxConcurrentWorkers: number, f: Fields): void {
+  const warm = functions.reduce((sum, fn) => sum + fn.minWarm, 0);
+  if (warm > maxConcurrentWorkers) {
+    throw f.error(
+      'Nanolambda.Runtime.MaxConcurrentWorkers',
+      `the functions' MinWarm add up to ${warm} workers, more than MaxConcurrentWorkers (${maxConcurrentWorkers}): raise it or lower MinWarm`,
+    );
   }
 }
 

@@ -2,33 +2,44 @@
 // (code, aliases) and what only a local runtime needs (HTTP endpoint, logs).
 //
 //   "Nanolambda": {
-//     "Code":         { "<FunctionArn as in the group>": "<path>" },   required for every function
-//     "Aliases":      { "<alias ARN>": "<version>" },                  optional
-//     "MaxInstances": { "<FunctionArn as in the group>": <1..1000> },  optional, default 10
-//     "Http":         { "Host": "127.0.0.1", "Port": 3001 } | false,   optional, default as shown
-//     "LogDir":       "<path>"                                         optional, default <config dir>/logs
+//     "Code":        { "<FunctionArn as in the group>": "<path>" },   required for every function
+//     "Aliases":     { "<alias ARN>": "<version>" },                  optional
+//     "Functions":   { "<FunctionArn as in the group>": {...} },      optional: see function-settings.ts
+//     "Runtime":     { "MaxConcurrentWorkers": 25,                    on-demand workers of all functions, 1..10000
+//                      "ShutdownGraceSeconds": 5 },                   in-flight work may finish this long on stop, 0..300
+//     "Http":        { "Host": "127.0.0.1", "Port": 3001 } | false,   optional, default as shown
+//     "LogDir":      "<path>",                                        optional, default <config dir>/logs
+//     "LogRotation": { "MaxBytes": 5242880, "Files": 5 },             per function log, 1 KB..1 GB; rotated files kept, 1..100
+//     "StateDir":    "<path>"                                         optional, default <config dir>/state
 //   }
 // Paths are relative to the config file's directory. Keys are checked
 // against the functions later (load-group.ts), once those are parsed.
 import path from 'node:path';
 import { childPath, Fields } from './fields';
+import { parseFunctionSettings, type FunctionSettings } from './function-settings';
 
 export const DEFAULT_HTTP = Object.freeze({ host: '127.0.0.1', port: 3001 });
-/** On-demand workers of one function at once, when MaxInstances does not say. */
-export const DEFAULT_MAX_INSTANCES = 10;
-export const MAX_MAX_INSTANCES = 1000;
+/** Greengrass V1's core-wide limit of unpinned workers. */
+export const DEFAULT_MAX_CONCURRENT_WORKERS = 25;
+const DEFAULT_SHUTDOWN_GRACE_S = 5;
+const DEFAULT_LOG_ROTATION = Object.freeze({ maxBytes: 5 * 1024 * 1024, files: 5 });
 
 export interface NanolambdaSection {
   /** FunctionArn -> code path as written (resolved against baseDir later). */
   code: Map<string, string>;
   /** alias ARN -> version, as written (checked against the functions later). */
   aliases: Map<string, string>;
-  maxInstances: Map<string, number>;
+  /** FunctionArn -> its scheduling settings (absent: the defaults). */
+  functions: Map<string, FunctionSettings>;
+  maxConcurrentWorkers: number;
+  shutdownGraceMs: number;
   http: { host: string; port: number } | undefined;
   logDir: string;
+  logRotation: { maxBytes: number; files: number };
+  stateDir: string;
 }
 
-const KNOWN_KEYS = ['Code', 'Aliases', 'MaxInstances', 'Http', 'LogDir'] as const;
+const KNOWN_KEYS = ['Code', 'Aliases', 'Functions', 'Runtime', 'Http', 'LogDir', 'LogRotation', 'StateDir'] as const;
 const VERSION_VALUE = /^(\$LATEST|[0-9]+)$/;
 
 export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: string): NanolambdaSection {
@@ -54,10 +65,21 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
     }
   }
 
-  const maxInstances = new Map<string, number>();
-  if (obj.MaxInstances !== undefined) {
-    for (const [arn, v] of Object.entries(f.object(obj.MaxInstances, `${P}.MaxInstances`))) {
-      maxInstances.set(arn, f.integer(v, childPath(`${P}.MaxInstances`, arn), 1, MAX_MAX_INSTANCES));
+  const functions = new Map<string, FunctionSettings>();
+  if (obj.Functions !== undefined) {
+    for (const [arn, v] of Object.entries(f.object(obj.Functions, `${P}.Functions`))) {
+      functions.set(arn, parseFunctionSettings(v, childPath(`${P}.Functions`, arn), f, baseDir));
+    }
+  }
+
+  let maxConcurrentWorkers = DEFAULT_MAX_CONCURRENT_WORKERS;
+  let shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_S * 1000;
+  if (obj.Runtime !== undefined) {
+    const r = f.object(obj.Runtime, `${P}.Runtime`);
+    f.onlyKeys(r, `${P}.Runtime`, ['MaxConcurrentWorkers', 'ShutdownGraceSeconds']);
+    if (r.MaxConcurrentWorkers !== undefined) maxConcurrentWorkers = f.integer(r.MaxConcurrentWorkers, `${P}.Runtime.MaxConcurrentWorkers`, 1, 10_000);
+    if (r.ShutdownGraceSeconds !== undefined) {
+      shutdownGraceMs = f.integer(r.ShutdownGraceSeconds, `${P}.Runtime.ShutdownGraceSeconds`, 0, 300, 'seconds') * 1000;
     }
   }
 
@@ -73,10 +95,22 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
     http = { host, port };
   }
 
-  const logDir =
-    obj.LogDir === undefined
-      ? path.resolve(baseDir, 'logs')
-      : path.resolve(baseDir, f.pattern(obj.LogDir, `${P}.LogDir`, /^[^\0]+$/, 'a directory path'));
+  const logDir = directory(obj.LogDir, `${P}.LogDir`, 'logs', f, baseDir);
+  const stateDir = directory(obj.StateDir, `${P}.StateDir`, 'state', f, baseDir);
 
-  return { code, aliases, maxInstances, http, logDir };
+  let logRotation: NanolambdaSection['logRotation'] = { ...DEFAULT_LOG_ROTATION };
+  if (obj.LogRotation !== undefined) {
+    const r = f.object(obj.LogRotation, `${P}.LogRotation`);
+    f.onlyKeys(r, `${P}.LogRotation`, ['MaxBytes', 'Files']);
+    logRotation = {
+      maxBytes: r.MaxBytes === undefined ? logRotation.maxBytes : f.integer(r.MaxBytes, `${P}.LogRotation.MaxBytes`, 1024, 1024 ** 3, 'bytes'),
+      files: r.Files === undefined ? logRotation.files : f.integer(r.Files, `${P}.LogRotation.Files`, 1, 100),
+    };
+  }
+
+  return { code, aliases, functions, maxConcurrentWorkers, shutdownGraceMs, http, logDir, logRotation, stateDir };
+}
+
+function directory(v: unknown, p: string, fallback: string, f: Fields, baseDir: string): string {
+  return path.resolve(baseDir, v === undefined ? fallback : f.pattern(v, p, /^[^\0]+$/, 'a directory path'));
 }

@@ -30,9 +30,35 @@ export interface FunctionSpec {
   isolationMode: IsolationMode;
   /** Environment.Variables of the function. */
   environment: Record<string, string>;
-  /** Most workers of this function at once (on-demand). */
+  /** Most workers of this function at once (on-demand; 1 when pinned). */
   maxInstances: number;
+  /** On-demand workers kept started even when idle (pre-started at start). */
+  minWarm: number;
+  /** On-demand workers idle this long are stopped (never below minWarm). */
+  maxIdleMs: number;
+  /** Sync invocations waiting for a worker at most; more are throttled. */
+  maxQueueSize: number;
+  /** Asynchronous (Event) invocations: retries, age and where failures go. */
+  async: AsyncSpec;
 }
+
+/** Lambda's asynchronous invocation settings (shared/spec/lambda-api.md). */
+export interface AsyncSpec {
+  /** Retries after the first attempt (Lambda: 2). */
+  maxRetries: number;
+  /** An event older than this is not started again (Lambda: 6 hours). */
+  maxEventAgeMs: number;
+  /** Delay before the first retry; each further retry doubles it. */
+  retryDelayMs: number;
+  /** Where an event that failed for good is delivered; undefined: the function log only. */
+  onFailure: FailureDestination | undefined;
+}
+
+export type FailureDestination =
+  /** Published on the local bus as if by the function (subscriptions route it). */
+  | { kind: 'topic'; topic: string }
+  /** Appended as one JSON line (absolute path). */
+  | { kind: 'file'; path: string };
 
 export interface SubscriptionSpec {
   id: string;
@@ -53,4 +79,12 @@ export interface GroupConfig {
   http: { host: string; port: number } | undefined;
   /** Directory for per-function logs. */
   logDir: string;
+  /** Size-based rotation of each function's log file. */
+  logRotation: { maxBytes: number; files: number };
+  /** Where durable state lives (the async event store, the control socket). */
+  stateDir: string;
+  /** On-demand workers of all functions at once (Greengrass V1: 25). */
+  maxConcurrentWorkers: number;
+  /** On stop: how long in-flight sync invocations may take to finish. */
+  shutdownGraceMs: number;
 }

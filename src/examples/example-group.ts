@@ -68,6 +68,7 @@ export function exampleGroupJson(): object {
       Http: { Host: '127.0.0.1', Port: 3001 },
       // The install dir may be read-only (a global npm install): log elsewhere.
       LogDir: path.join(os.tmpdir(), 'nanolambda-example', 'logs'),
+      StateDir: path.join(os.tmpdir(), 'nanolambda-example', 'state'),
     },
   };
 }

@@ -1,21 +1,19 @@
 // The workers of one function version and the invocations waiting for them.
 // On-demand functions start workers as invocations arrive, up to
-// maxInstances; pinned functions keep exactly one worker, started with the
-// runtime and restarted after it dies.
+// MaxInstances and the runtime-wide budget, keep MinWarm of them started and
+// stop the others after MaxIdleTime. Pinned functions keep exactly one
+// worker, started with the runtime and restarted after it dies.
 import type { FunctionSpec } from '../config/types';
 import { NanolambdaError } from '../errors';
 import { gaveUpAfterRedispatch, stopped, workerStartFailed } from '../workers/failures';
 import type { Invocation, Outcome } from '../workers/invocation';
 import type { Worker, WorkerHooks } from '../workers/worker';
+import type { BudgetMember, WorkerBudget } from './worker-budget';
 
 export interface PoolLimits {
-  /** Invocations waiting in the pool (not yet in a worker) at most. */
-  maxQueued: number;
-  /** Payload bytes waiting in the pool at most. */
+  /** Payload bytes waiting in the pool at most (MaxQueueSize bounds the count). */
   maxQueuedBytes: number;
-  /** Workers idle this long are stopped (on-demand only). */
-  idleTimeoutMs: number;
-  /** Grace period for a worker to finish on stop. */
+  /** A stopping worker gets SIGKILL this long after SIGTERM. */
   stopGraceMs: number;
 }
 
@@ -29,9 +27,12 @@ export type WorkerFactory = (fn: FunctionSpec, hooks: WorkerHooks) => Worker;
 
 /** How often a worker may die with invocations it never started before they fail. */
 const MAX_REDISPATCHES = 3;
-const PINNED_RESTART_MAX_DELAY_MS = 5000;
+const RESTART_MIN_DELAY_MS = 50;
+const RESTART_MAX_DELAY_MS = 5000;
+/** How often a stopping pool looks whether its sync work has finished. */
+const DRAIN_POLL_MS = 5;
 
-export class FunctionPool {
+export class FunctionPool implements BudgetMember {
   readonly workers: Worker[] = [];
   private readonly queue: Invocation[] = [];
   private queuedBytes = 0;
@@ -46,11 +47,14 @@ export class FunctionPool {
     private readonly createWorker: WorkerFactory,
     private readonly hooks: PoolHooks,
     private readonly limits: PoolLimits,
-  ) {}
+    private readonly budget: WorkerBudget,
+  ) {
+    if (!fn.pinned) budget.join(this);
+  }
 
-  /** Start the pinned worker; on-demand pools start lazily. */
+  /** Start the pinned worker or the MinWarm on-demand workers; the rest start lazily. */
   start(): void {
-    if (this.fn.pinned) this.startPinned();
+    this.keepStarted();
   }
 
   /**
@@ -70,26 +74,28 @@ export class FunctionPool {
     return null;
   }
 
-  /** Whether an Event of this size would be accepted now (AllOrError publishes). */
+  /** Whether an invocation of this size would be accepted now (AllOrError publishes). */
   canAccept(bytes: number): boolean {
     if (this.stopping) return false;
-    return this.queue.length < this.limits.maxQueued && this.queuedBytes + bytes <= this.limits.maxQueuedBytes;
+    return this.queue.length < this.fn.maxQueueSize && this.queuedBytes + bytes <= this.limits.maxQueuedBytes;
+  }
+
+  /** Invocations waiting for a worker. */
+  get queued(): number {
+    return this.queue.length;
   }
 
   /** Time out overdue invocations and stop workers idle for too long. */
   sweep(nowMs: number, elapsedMs: number): void {
-    for (const worker of this.workers) {
+    let warm = this.workers.filter((w) => w.state === 'ready' || w.state === 'starting').length;
+    for (const worker of [...this.workers]) {
       worker.checkDeadline(nowMs);
       if (this.fn.pinned) continue;
-      let track = this.idleTrack.get(worker);
-      if (!track) {
-        track = { completions: worker.completions, idleMs: 0 };
-        this.idleTrack.set(worker, track);
+      const track = this.trackIdle(worker, elapsedMs);
+      if (track.idleMs >= this.fn.maxIdleMs && worker.state === 'ready' && warm > this.fn.minWarm) {
+        warm--;
+        void worker.stop(this.limits.stopGraceMs);
       }
-      if (worker.inFlight === 0 && worker.completions === track.completions) track.idleMs += elapsedMs;
-      else track.idleMs = 0;
-      track.completions = worker.completions;
-      if (track.idleMs >= this.limits.idleTimeoutMs && worker.state === 'ready') void worker.stop(this.limits.stopGraceMs);
     }
   }
 
@@ -99,11 +105,64 @@ export class FunctionPool {
     return this.queue.length > 0;
   }
 
-  async stop(): Promise<void> {
+  idleCandidate(): { idleMs: number; stop(): void } | undefined {
+    if (this.stopping) return undefined;
+    const warm = this.workers.filter((w) => w.state === 'ready' || w.state === 'starting').length;
+    if (warm <= this.fn.minWarm) return undefined;
+    let best: { worker: Worker; idleMs: number } | undefined;
+    for (const worker of this.workers) {
+      if (worker.state !== 'ready' || worker.inFlight > 0) continue;
+      const idleMs = this.idleTrack.get(worker)?.idleMs ?? 0;
+      if (!best || idleMs > best.idleMs) best = { worker, idleMs };
+    }
+    if (!best) return undefined;
+    const { worker } = best;
+    return { idleMs: best.idleMs, stop: () => void worker.stop(this.limits.stopGraceMs) };
+  }
+
+  onSlotFree(): boolean {
+    if (this.stopping || this.queue.length === 0) return false;
+    const before = this.workers.length;
+    this.feed();
+    return this.workers.length > before;
+  }
+
+  /**
+   * Stop: refuse new work, let queued and running invocations finish for up
+   * to `drainMs`, fail what is still queued, then stop the workers (SIGTERM,
+   * SIGKILL after the stop grace).
+   */
+  async stop(drainMs = 0): Promise<void> {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+    this.budget.leave(this);
+    if (drainMs > 0 && this.busy) await this.whenIdle(drainMs);
     this.failQueued();
     await Promise.all(this.workers.map((worker) => worker.stop(this.limits.stopGraceMs)));
+  }
+
+  private whenIdle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    return new Promise((resolve) => {
+      const timer = setInterval(() => {
+        if (!this.busy || Date.now() >= deadline) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, DRAIN_POLL_MS);
+    });
+  }
+
+  private trackIdle(worker: Worker, elapsedMs: number): { completions: number; idleMs: number } {
+    let track = this.idleTrack.get(worker);
+    if (!track) {
+      track = { completions: worker.completions, idleMs: 0 };
+      this.idleTrack.set(worker, track);
+    }
+    if (worker.inFlight === 0 && worker.completions === track.completions) track.idleMs += elapsedMs;
+    else track.idleMs = 0;
+    track.completions = worker.completions;
+    return track;
   }
 
   /**
@@ -119,20 +178,16 @@ export class FunctionPool {
         if (result !== false) return result;
       }
     }
-    if (this.workers.length < this.maxWorkers() && this.restartTimer === undefined) {
-      let worker: Worker;
-      try {
-        worker = this.spawn();
-      } catch (error) {
-        return workerStartFailed(error);
-      }
-      return worker.submit(invocation, false);
+    if (this.workers.length >= this.fn.maxInstances || this.restartTimer !== undefined) return false;
+    if (!this.fn.pinned && !this.budget.tryTake(this)) return false;
+    let worker: Worker;
+    try {
+      worker = this.spawn();
+    } catch (error) {
+      if (!this.fn.pinned) this.budget.release();
+      return workerStartFailed(error);
     }
-    return false;
-  }
-
-  private maxWorkers(): number {
-    return this.fn.pinned ? 1 : this.fn.maxInstances;
+    return worker.submit(invocation, false);
   }
 
   private enqueue(invocation: Invocation): void {
@@ -140,7 +195,7 @@ export class FunctionPool {
       throw new NanolambdaError(
         'TOO_MANY_REQUESTS',
         `function ${this.fn.arn} has ${this.queue.length} invocations (${this.queuedBytes} bytes) waiting; ` +
-          `the limit is ${this.limits.maxQueued} invocations or ${this.limits.maxQueuedBytes} bytes: retry later`,
+          `the limit is MaxQueueSize ${this.fn.maxQueueSize} or ${this.limits.maxQueuedBytes} bytes: retry later`,
       );
     }
     this.queue.push(invocation);
@@ -187,21 +242,32 @@ export class FunctionPool {
     }
     this.queue.unshift(...retry);
     for (const invocation of retry) this.queuedBytes += invocation.payload.length;
+    // Give the slot back after our own queue had its chance at the worker we lost.
+    if (!this.fn.pinned) this.budget.release();
     if (this.stopping) {
-      this.failQueued();
+      this.feed();
       return;
     }
-    if (this.fn.pinned) this.schedulePinnedRestart(worker.completions > 0);
+    if (this.workers.length < this.keepCount()) this.scheduleRestart(worker.completions > 0);
     else this.feed();
   }
 
-  /** Start the pinned worker; if that fails, try again with backoff. */
-  private startPinned(): void {
-    try {
-      this.spawn();
-    } catch {
-      this.schedulePinnedRestart(false);
-      return;
+  /** Workers that stay started whatever the load: the pinned one, or MinWarm. */
+  private keepCount(): number {
+    return this.fn.pinned ? 1 : this.fn.minWarm;
+  }
+
+  /** Start workers up to keepCount; if that fails, try again with backoff. */
+  private keepStarted(): void {
+    while (this.workers.length < this.keepCount()) {
+      if (!this.fn.pinned && !this.budget.tryTake(this)) return;
+      try {
+        this.spawn();
+      } catch {
+        if (!this.fn.pinned) this.budget.release();
+        this.scheduleRestart(false);
+        return;
+      }
     }
     this.feed();
   }
@@ -211,15 +277,15 @@ export class FunctionPool {
     this.queuedBytes = 0;
   }
 
-  /** Restart the pinned worker, backing off while it keeps dying young. */
-  private schedulePinnedRestart(servedWork: boolean): void {
-    this.restartDelayMs = servedWork ? 0 : Math.min(Math.max(this.restartDelayMs * 2, 50), PINNED_RESTART_MAX_DELAY_MS);
+  /** Restart kept workers, backing off while they keep dying young. */
+  private scheduleRestart(servedWork: boolean): void {
+    if (this.restartTimer !== undefined) return;
+    this.restartDelayMs = servedWork ? 0 : Math.min(Math.max(this.restartDelayMs * 2, RESTART_MIN_DELAY_MS), RESTART_MAX_DELAY_MS);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
-      if (this.stopping || this.workers.length > 0) return;
-      this.startPinned();
+      if (this.stopping) return;
+      this.keepStarted();
     }, this.restartDelayMs);
-    // Kept ref'd: a pinned function is long-lived; the runtime waits for it.
+    // Kept ref'd: a kept worker is long-lived; the runtime waits for it.
   }
 }
-

@@ -50,6 +50,8 @@ export interface TestFunction {
   timeout?: number;
   pinned?: boolean;
   maxInstances?: number;
+  /** More of its Nanolambda.Functions entry (MinWarm, MaxQueueSize, OnFailure, ...). */
+  settings?: Record<string, unknown>;
   env?: Record<string, string>;
   /** `arn:aws:lambda:<region>:<account>:function:` for this function; ARN_PREFIX unless given. */
   arnPrefix?: string;
@@ -61,7 +63,13 @@ export function arnOf(f: TestFunction): string {
 }
 
 /** Write a group file (version 1 of each function) and return its path. */
-export function writeGroup(dir: string, functions: TestFunction[], subscriptions: Array<{ source: string; subject: string; target: string }> = []): string {
+export function writeGroup(
+  dir: string,
+  functions: TestFunction[],
+  subscriptions: Array<{ source: string; subject: string; target: string }> = [],
+  /** More keys of the Nanolambda section (Runtime, LogRotation, StateDir, ...). */
+  nanolambda: Record<string, unknown> = {},
+): string {
   const json = {
     FunctionDefinitionVersion: {
       DefaultConfig: { Execution: { IsolationMode: 'NoContainer' } },
@@ -82,9 +90,14 @@ export function writeGroup(dir: string, functions: TestFunction[], subscriptions
     },
     Nanolambda: {
       Code: Object.fromEntries(functions.map((f) => [arnOf(f), f.executable])),
-      MaxInstances: Object.fromEntries(functions.filter((f) => f.maxInstances).map((f) => [arnOf(f), f.maxInstances])),
+      Functions: Object.fromEntries(
+        functions
+          .filter((f) => f.maxInstances || f.settings)
+          .map((f) => [arnOf(f), { ...(f.maxInstances ? { MaxInstances: f.maxInstances } : {}), ...f.settings }]),
+      ),
       Http: false,
       LogDir: path.join(dir, 'logs'),
+      ...nanolambda,
     },
   };
   const file = path.join(dir, 'group.json');
