@@ -59,7 +59,9 @@ function benchGroup() {
   json.Nanolambda.Code = { [echoArn]: json.Nanolambda.Code[echoArn] };
   json.Nanolambda.Functions = { [echoArn]: { MaxInstances: 1 } };
   json.Nanolambda.Http = false;
-  json.Nanolambda.LogDir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-'));
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-'));
+  json.Nanolambda.LogDir = path.join(scratch, 'logs');
+  json.Nanolambda.StateDir = path.join(scratch, 'state');
   return parseGroup(json, '<bench>', path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples'));
 }
 

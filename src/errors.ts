@@ -10,6 +10,8 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE' // a payload over the invocation type's limit
   | 'TOO_MANY_REQUESTS' // a queue is full: retry later
   | 'RUNTIME_STOPPED' // the runtime is stopping or stopped
+  | 'STATE_DIR_IN_USE' // another runtime uses the state directory
+  | 'STORAGE_FAILED' // the state directory refused a write (disk full, I/O error)
   | 'NATIVE_UNAVAILABLE' // the addon or the SDK build is missing
   | 'INTERNAL'; // a bug: please report it
 

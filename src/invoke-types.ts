@@ -28,6 +28,12 @@ export interface InvokeResult {
   executedVersion: string;
   /** base64 of the invocation's log tail, when logType was 'Tail'. */
   logResult?: string;
+  /**
+   * The invocation's request id (UUID form), as in its START/END/REPORT log
+   * lines and error messages; the HTTP endpoint sends it as x-amzn-RequestId.
+   * Set by the runtime for RequestResponse invocations.
+   */
+  readonly requestId?: string;
 }
 
 /** What the HTTP endpoint, the CLI and the router need from a runtime. */

@@ -9,9 +9,9 @@ import { NanolambdaError } from './errors';
 import { EventDispatcher, type EventStatus } from './events/event-dispatcher';
 import { EventStore } from './events/event-store';
 import type { Invoker, InvokeOptions, InvokeResult } from './invoke-types';
-import { CLIENT_CONTEXT_LIMIT, EVENT_PAYLOAD_LIMIT, LOG_TAIL_BYTES, SYNC_PAYLOAD_LIMIT } from './limits';
+import { CLIENT_CONTEXT_LIMIT, EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from './limits';
 import { FunctionLogs } from './logs/function-logs';
-import { composeLogTail } from './logs/log-tail';
+import { RequestResult } from './logs/request-id';
 import { MessageBus } from './messaging/message-bus';
 import { SubscriptionRouter } from './messaging/router';
 import { packageRoot } from './native/binding';
@@ -21,6 +21,8 @@ import { Sweeper } from './scheduler/sweeper';
 import { WorkerBudget } from './scheduler/worker-budget';
 import { ServiceCalls } from './services/service-calls';
 import { startInvokeServer } from './api/invoke-server';
+import { openControlSocket, type ControlSocket } from './control/control-socket';
+import { poolStatus, type RuntimeStatus } from './control/status';
 import { ExecutableWorker } from './workers/executable-worker';
 import { Invocation, type Outcome } from './workers/invocation';
 import { workerEnvironment } from './workers/worker-environment';
@@ -61,6 +63,8 @@ export class Runtime implements Invoker {
   private readonly sdkLibDir: string;
   private readonly envs = new Map<FunctionSpec, NodeJS.ProcessEnv>();
   private httpServer: { close(): Promise<void> } | undefined;
+  private controlSocket: ControlSocket | undefined;
+  private readonly startedAt = new Date();
   /** The durable queue of Event invocations and what runs it (from start to stop). */
   private events: { store: EventStore; dispatcher: EventDispatcher } | undefined;
   private stopped = false;
@@ -77,7 +81,7 @@ export class Runtime implements Invoker {
         `the worker launcher ${this.launcherPath} is missing: build the SDK with \`npm run build:csdk\` (npm install does it)`,
       );
     }
-    this.logs = new FunctionLogs(group.logDir);
+    this.logs = new FunctionLogs(group.logDir, group.logRotation);
     this.messages = new MessageBus(new SubscriptionRouter(group.subscriptions, this.registry), {
       isFunction: (target) => this.registry.tryResolve(target) !== undefined,
       canAccept: (target, bytes) => this.poolFor(this.registry.resolve(target).fn).canAccept(bytes),
@@ -101,6 +105,8 @@ export class Runtime implements Invoker {
     const group =
       options.group === undefined ? loadExampleGroup() : typeof options.group === 'string' ? loadGroupFile(options.group) : options.group;
     const runtime = new Runtime(group, options);
+    // First: it refuses to start when another runtime holds the state directory.
+    runtime.controlSocket = await openControlSocket(group.stateDir, () => runtime.status());
     runtime.sweeper.start();
     for (const pool of runtime.pools.values()) pool.start();
     try {
@@ -134,17 +140,12 @@ export class Runtime implements Invoker {
     if (type === 'RequestResponse') {
       checkPayload(bytes, SYNC_PAYLOAD_LIMIT, type);
       const invocation = new Invocation(bytes, clientContext, fn.timeoutMs);
-      const tail = options?.logType === 'Tail';
-      if (tail) invocation.logOffset = this.logs.offsetOf(fn);
-      const started = tail ? Date.now() : 0;
+      if (options?.logType === 'Tail') return this.invokeWithTail(pool, invocation, executedVersion);
       let outcome: Outcome | null = pool.dispatch(invocation, true);
       if (outcome === null) outcome = await invocation.whenSettled();
-      const result: InvokeResult = { statusCode: 200, payload: outcome.payload, executedVersion };
+      // Its requestId is formatted only if someone reads it (the HTTP endpoint does).
+      const result = new RequestResult(outcome.payload, executedVersion, this.logs.ids, invocation.requestSeq);
       if (outcome.kind !== 'success') result.functionError = outcome.kind === 'handled' ? 'Handled' : 'Unhandled';
-      if (tail) {
-        const output = this.logs.readSince(fn, invocation.logOffset, LOG_TAIL_BYTES);
-        result.logResult = composeLogTail(output, executedVersion, Date.now() - started, fn, outcome, LOG_TAIL_BYTES);
-      }
       return result;
     }
     if (type === 'Event') {
@@ -177,6 +178,22 @@ export class Runtime implements Invoker {
     this.logs.closeAll();
     // Last: close() commits what the settling attempts recorded.
     this.events?.store.close();
+    await this.controlSocket?.close();
+  }
+
+  /** Functions, workers and queues, as `nanolambda ps` shows them. */
+  status(): RuntimeStatus {
+    const now = Date.now();
+    const events = new Map(this.eventStatus().map((e) => [e.functionArn, e]));
+    return {
+      pid: process.pid,
+      startedAt: this.startedAt.toISOString(),
+      group: this.group.file,
+      workersInUse: this.budget.inUse,
+      maxConcurrentWorkers: this.budget.limit,
+      functions: [...this.pools.values()].map((pool) => poolStatus(pool, events.get(pool.fn.arn) ?? { queued: 0, inFlight: 0 }, now)),
+      strandedEvents: [...events.values()].filter((e) => !e.inGroup).map(({ functionArn, queued }) => ({ functionArn, queued })),
+    };
   }
 
   /** Asynchronous events per function (queued, in flight), for `nanolambda ps`. */
@@ -244,6 +261,27 @@ export class Runtime implements Invoker {
     else void invocation.whenSettled().then(report);
   }
 
+  /**
+   * A RequestResponse invocation whose log tail is wanted (X-Amz-Log-Type:
+   * Tail): its START line, its worker's output while it ran, END and REPORT,
+   * once they are written (one event-loop turn after the result).
+   */
+  private async invokeWithTail(pool: FunctionPool, invocation: Invocation, executedVersion: string): Promise<InvokeResult> {
+    this.logs.expectTail(invocation);
+    let outcome: Outcome | null;
+    try {
+      outcome = pool.dispatch(invocation, true);
+    } catch (error) {
+      this.logs.forgetTail(invocation);
+      throw error;
+    }
+    if (outcome === null) outcome = await invocation.whenSettled();
+    const result = new RequestResult(outcome.payload, executedVersion, this.logs.ids, invocation.requestSeq);
+    if (outcome.kind !== 'success') result.functionError = outcome.kind === 'handled' ? 'Handled' : 'Unhandled';
+    result.logResult = await this.logs.tailOf(invocation);
+    return result;
+  }
+
   private createWorker(fn: FunctionSpec, hooks: WorkerHooks): Worker {
     let env = this.envs.get(fn);
     if (!env) {
@@ -253,7 +291,7 @@ export class Runtime implements Invoker {
     return new ExecutableWorker(fn, hooks, {
       launcherPath: this.launcherPath,
       env,
-      logFd: this.logs.fdFor(fn),
+      log: this.logs.workerLog(fn),
       ringBytes: this.options.ringBytes ?? DEFAULT_RING_BYTES,
     });
   }

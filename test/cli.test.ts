@@ -1,6 +1,5 @@
 // The compiled `nanolambda` bin run as a real process: usage errors, config
 // errors, `invoke` against a real endpoint, and start/invoke/demo end to end.
-import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,58 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startInvokeServer, type InvokeServer } from '../src/api/invoke-server';
 import { NanolambdaError } from '../src/errors';
 import type { InvokeOptions, InvokeResult, Invoker } from '../src/invoke-types';
+import { cli as runCli, ensureBuilt, startCli, type Run } from './helpers/cli';
 
 const root = path.resolve(__dirname, '..');
-const bin = path.join(root, 'dist', 'cli', 'main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-cli-'));
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Compile src/ into dist/ when any source is newer than the bin (never test a stale dist). */
-function ensureBuilt(): void {
-  const built = fs.existsSync(bin) ? fs.statSync(bin).mtimeMs : 0;
-  if (built >= newestMtime(path.join(root, 'src'))) return;
-  try {
-    execFileSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], {
-      cwd: root,
-      stdio: 'pipe',
-    });
-  } catch (err) {
-    // tsc still emits on type errors elsewhere in the tree; fail only without a bin.
-    if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs <= built) throw err;
-    console.warn(`tsc reported errors but emitted dist/:\n${String((err as { stdout?: Buffer }).stdout ?? '')}`);
-  }
-}
-
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 function cli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: tmp, env: { ...process.env, ...opts.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+  return runCli(args, { cwd: tmp, ...opts });
 }
 
 function write(name: string, text: string): string {
@@ -232,24 +186,10 @@ if (nativeMissing) console.log(`skipping the end-to-end CLI tests: ${nativeMissi
 
 describe.skipIf(nativeMissing !== undefined)('end to end', () => {
   it('start serves invokes until SIGTERM, then exits 0', async () => {
-    const child = spawn(process.execPath, [bin, 'start', '--port', '0'], { cwd: tmp });
-    let stdout = '';
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`start printed no endpoint:\n${stdout}\n${stderr}`)), 30_000);
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(stdout);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      child.on('exit', () => reject(new Error(`start exited early:\n${stdout}\n${stderr}`)));
-    });
+    const started = await startCli(['--port', '0'], tmp);
+    const { child, endpoint } = started;
     try {
-      expect(stdout).toContain('echo');
+      expect(started.output().stdout).toContain('echo');
       const ok = await cli(['invoke', 'echo', '{"hi":1}', '--endpoint', endpoint]);
       expect(ok.code).toBe(0);
       expect(ok.stdout).toBe('{"hi":1}');
@@ -260,11 +200,10 @@ describe.skipIf(nativeMissing !== undefined)('end to end', () => {
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain('ResourceNotFoundException');
     } finally {
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(await started.exited).toBe(0);
     }
-    expect(stderr).toContain('stopped');
+    expect(started.output().stderr).toContain('stopped');
   });
 
   it('demo passes every step', async () => {

@@ -221,7 +221,8 @@ describe('logs', () => {
     await runtime.invoke('invokee', 'log me');
     const file = runtime.logPathOf('invokee');
     expect(file).toBe(path.join(dir, 'logs', 'user', 'us-east-1', '123456789012', 'invokee.log'));
-    await waitFor(async () => fs.readFileSync(file, 'utf8').includes('log me'));
+    // stdout and stderr reach the log through two pipes: wait for both lines.
+    await waitFor(async () => /log me[^]*answered 12 bytes|answered 12 bytes[^]*log me/.test(fs.readFileSync(file, 'utf8')));
     const text = fs.readFileSync(file, 'utf8');
     expect(text).toMatch(/\[\d{4}-\d\d-\d\dT[\d:.]+Z\]\[INFO\]-invokee: greeting log me/);
     expect(text).toMatch(/invokee: answered 12 bytes/);
@@ -285,7 +286,9 @@ describe('a launcher that cannot be started', () => {
     const fakeSdk = tempDir('fake-sdk');
     fs.mkdirSync(path.join(fakeSdk, 'bin'));
     fs.writeFileSync(path.join(fakeSdk, 'bin', 'nanolambda-launcher'), '', { mode: 0o644 });
-    const broken = await Runtime.start({ group: runtime.group, http: false, sdkDir: fakeSdk });
+    // Its own state directory: the running runtime holds the group's.
+    const group = { ...runtime.group, stateDir: path.join(fakeSdk, 'state') };
+    const broken = await Runtime.start({ group, http: false, sdkDir: fakeSdk });
     try {
       const result = await broken.invoke('echo', 'x');
       expect(result.functionError).toBe('Unhandled');

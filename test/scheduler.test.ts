@@ -9,6 +9,7 @@ import { NanolambdaError } from '../src/errors';
 import type { PublishEvent } from '../src/messaging/message-bus';
 import { Runtime } from '../src/runtime';
 import { ARN_PREFIX, buildExecutable, ensureSdk, examplesDir, tempDir, writeGroup, type TestFunction } from './helpers/sdk';
+import { waitFor } from './helpers/wait';
 
 let probe: string;
 const running: Runtime[] = [];
@@ -41,14 +42,6 @@ function poolOf(runtime: Runtime, name: string) {
   return runtime.poolFor(runtime.registry.resolve(name).fn);
 }
 
-async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 function recorded(file: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
 }
@@ -79,14 +72,14 @@ describe('on-demand functions', () => {
     const { runtime } = await start([{ name: 'kept', maxInstances: 4, settings: { MinWarm: 2, MaxIdleTimeInSeconds: 1 } }]);
     const pool = poolOf(runtime, 'kept');
     // Started before any invocation.
-    await until('two warm workers are ready', () => pool.workers.filter((w) => w.state === 'ready').length === 2);
+    await waitFor(() => pool.workers.filter((w) => w.state === 'ready').length === 2, 10_000, 'two warm workers are ready');
     const warmPids = new Set(pool.workers.map((w) => w.pid));
     const first = answer((await runtime.invoke('kept', 'first')).payload);
     expect(warmPids.has(first.pid)).toBe(true);
     // Four at once: two more workers start.
     await Promise.all(Array.from({ length: 4 }, (_, i) => runtime.invoke('kept', `b${i} sleep=100`)));
     expect(pool.workers.length).toBe(4);
-    await until('idle workers beyond MinWarm are reaped', () => pool.workers.length === 2, 8000);
+    await waitFor(() => pool.workers.length === 2, 8000, 'idle workers beyond MinWarm are reaped');
     // And it stays at two.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(pool.workers.length).toBe(2);
@@ -96,7 +89,7 @@ describe('on-demand functions', () => {
     const { runtime } = await start([{ name: 'idle', settings: { MaxIdleTimeInSeconds: 1 } }]);
     const pool = poolOf(runtime, 'idle');
     const before = answer((await runtime.invoke('idle', 'a')).payload);
-    await until('the idle worker is reaped', () => pool.workers.length === 0, 8000);
+    await waitFor(() => pool.workers.length === 0, 8000, 'the idle worker is reaped');
     const after = answer((await runtime.invoke('idle', 'b')).payload);
     expect(after.pid).not.toBe(before.pid);
     expect(after.count).toBe(1);
@@ -128,6 +121,17 @@ describe('on-demand functions', () => {
     expect(new Set(both.map((r) => answer(r.payload).pid)).size).toBe(2);
     expect(left.workers.length + right.workers.length).toBeLessThanOrEqual(2);
   });
+
+  it('a function waiting for the last slot gets it as soon as the holder goes idle', async () => {
+    const { runtime } = await start([{ name: 'first' }, { name: 'second' }], { Runtime: { MaxConcurrentWorkers: 1 } });
+    const holder = runtime.invoke('first', 'a sleep=300');
+    await waitFor(() => poolOf(runtime, 'first').workers.length === 1, 10_000, 'first holds the only slot');
+    const waiter = runtime.invoke('second', 'b');
+    const [a, b] = await Promise.all([holder, waiter]);
+    expect(answer(a.payload).tag).toBe('a');
+    expect(answer(b.payload).tag).toBe('b');
+    expect(poolOf(runtime, 'first').workers.length).toBe(0);
+  });
 });
 
 describe('pinned functions', () => {
@@ -139,7 +143,7 @@ describe('pinned functions', () => {
     });
     const pool = poolOf(runtime, 'ticker');
     expect(pool.workers.length).toBe(1);
-    await until('the function publishes from main without being invoked', () => ticks.length >= 5);
+    await waitFor(() => ticks.length >= 5, 10_000, 'the function publishes from main without being invoked');
     expect(ticks.slice(0, 2)).toEqual(expect.arrayContaining([expect.stringMatching(/^tick \d+$/)]));
     // And it still answers invocations.
     expect(answer((await runtime.invoke('ticker', 'x')).payload).count).toBe(1);
@@ -234,7 +238,7 @@ describe('shutdown', () => {
     const pool = poolOf(runtime, 'finishing');
     const inFlight = runtime.invoke('finishing', 'a sleep=300');
     const queued = runtime.invoke('finishing', 'b sleep=100');
-    await until('the first is running', () => pool.workers.length === 1 && pool.queued === 1);
+    await waitFor(() => pool.workers.length === 1 && pool.queued === 1, 10_000, 'the first is running');
     const pid = pool.workers[0]!.pid!;
     const stopping = runtime.stop();
     await expect(runtime.invoke('finishing', 'late')).rejects.toMatchObject({ code: 'RUNTIME_STOPPED' });
@@ -250,7 +254,7 @@ describe('shutdown', () => {
     const pool = poolOf(runtime, 'slow');
     const hanging = runtime.invoke('slow', 'a hang');
     const queued = runtime.invoke('slow', 'b');
-    await until('the first is running', () => pool.queued === 1);
+    await waitFor(() => pool.queued === 1, 10_000, 'the first is running');
     await runtime.stop();
     const [a, b] = await Promise.all([hanging, queued]);
     expect(a.functionError).toBe('Unhandled');

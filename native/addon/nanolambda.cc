@@ -195,8 +195,9 @@ struct Span {
 };
 
 // Moves one result out of the ring: into `into` when it fits (returns the
-// length), else into a new Buffer; undefined if none.
-Napi::Value TakeOne(Napi::Env env, Channel* c, uint32_t* meta, const Span* into, bool* corrupt) {
+// length), else into a new Buffer; undefined if none. meta gets [id, status]
+// and, when it has a third element, the handler's run time in ns.
+Napi::Value TakeOne(Napi::Env env, Channel* c, uint32_t* meta, size_t meta_len, const Span* into, bool* corrupt) {
   nlw_ring_ctl* ring = &c->ch.hdr->result;
   const nlw_record* rec;
   nlw_record hdr;  // validated copy: the worker may rewrite the shared one
@@ -220,6 +221,7 @@ Napi::Value TakeOne(Napi::Env env, Channel* c, uint32_t* meta, const Span* into,
   }
   meta[0] = hdr.id;
   meta[1] = hdr.status;
+  if (meta_len > 2) meta[2] = hdr.duration_ns;
   nlw_ring_consume_bytes(ring, hdr.size);
   // Learn from the handler's own run time, not from how long we waited:
   // once we stop spinning, waits include a wakeup (~50 µs here) and the
@@ -238,7 +240,9 @@ Napi::Value ChannelTake(const Napi::CallbackInfo& info) {
   if (!IsTypedArrayOf(info[1], napi_uint32_array, 2))
     return TypeErr(env, "meta must be a Uint32Array of at least 2 elements");
   if (!info[2].IsBoolean()) return TypeErr(env, "spin must be a boolean");
-  uint32_t* meta = info[1].As<Napi::Uint32Array>().Data();
+  Napi::Uint32Array meta_array = info[1].As<Napi::Uint32Array>();
+  uint32_t* meta = meta_array.Data();
+  size_t meta_len = meta_array.ElementLength();
   Span span = {nullptr, 0};
   const Span* into = nullptr;
   if (info.Length() > 3 && !info[3].IsUndefined()) {
@@ -255,14 +259,14 @@ Napi::Value ChannelTake(const Napi::CallbackInfo& info) {
   bool woke_fast = c->woke_id != 0 && c->woke_id == c->last_submit_id && c->spin.avg_ns <= kSpinMaxNs;
   c->woke_id = 0;
 
-  Napi::Value got = TakeOne(env, c, meta, into, &corrupt);
+  Napi::Value got = TakeOne(env, c, meta, meta_len, into, &corrupt);
   if (got.IsEmpty() && !corrupt && info[2].As<Napi::Boolean>().Value()) {
     uint64_t start = nlw_now_ns(), budget = nlw_spin_budget_ns(&c->spin);
     if (woke_fast && budget < kWakeSpinNs) budget = kWakeSpinNs;
     do {
       for (int i = 0; i < kSpinPeeksPerClock && got.IsEmpty() && !corrupt; i++) {
         nlw_cpu_relax();
-        got = TakeOne(env, c, meta, into, &corrupt);
+        got = TakeOne(env, c, meta, meta_len, into, &corrupt);
       }
     } while (got.IsEmpty() && !corrupt && nlw_now_ns() - start < budget);
   }
@@ -270,7 +274,7 @@ Napi::Value ChannelTake(const Napi::CallbackInfo& info) {
   for (int i = 0; got.IsEmpty() && !corrupt; i++) {
     if (i == kMaxArmRetries) return CorruptErr(env, "result");
     if (!nlw_ring_arm(&c->ch.hdr->result)) return env.Undefined();
-    got = TakeOne(env, c, meta, into, &corrupt);
+    got = TakeOne(env, c, meta, meta_len, into, &corrupt);
   }
   if (corrupt) return CorruptErr(env, "result");
   return got;

@@ -130,7 +130,7 @@ function unknownOperation(req: IncomingMessage): ApiError {
 function sendResult(res: ServerResponse, requestId: string, result: InvokeResult, close: boolean): void {
   if (result.statusCode !== 200) {
     // Event (202) and DryRun (204): empty body, no function headers.
-    const headers: Record<string, string | number> = { 'x-amzn-RequestId': requestId };
+    const headers: Record<string, string | number> = { 'x-amzn-RequestId': result.requestId ?? requestId };
     if (result.statusCode === 202) headers['Content-Length'] = 0;
     if (close) headers.Connection = 'close';
     res.writeHead(result.statusCode, headers);
@@ -141,7 +141,7 @@ function sendResult(res: ServerResponse, requestId: string, result: InvokeResult
     // What Lambda sends whatever the function returned.
     'Content-Type': 'application/json',
     'Content-Length': result.payload.length,
-    'x-amzn-RequestId': requestId,
+    'x-amzn-RequestId': result.requestId ?? requestId,
     'X-Amz-Executed-Version': result.executedVersion,
   };
   if (result.functionError !== undefined) headers['X-Amz-Function-Error'] = result.functionError;

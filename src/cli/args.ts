@@ -1,5 +1,6 @@
 // A tiny argument parser: `--flag value`, `--flag=value`, boolean `--flag`,
-// `-h`, and `--` to end flags. A lone `-` is a positional (stdin).
+// `-h`, `-x` for a command's one-letter flags (`-n 20`, `-f`), and `--` to
+// end flags. A lone `-` is a positional (stdin).
 import { UsageError } from './cli-error';
 
 export type FlagKind = 'string' | 'boolean';
@@ -16,7 +17,7 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
   const flags = new Map<string, string | true>();
   let help = false;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    let arg = argv[i]!;
     if (arg === '--') {
       positionals.push(...argv.slice(i + 1));
       break;
@@ -29,7 +30,10 @@ export function parseArgs(argv: readonly string[], spec: FlagSpec, command: stri
       positionals.push(arg);
       continue;
     }
-    if (!arg.startsWith('--')) throw new UsageError(`unknown option '${arg}' for \`nanolambda ${command}\``);
+    if (!arg.startsWith('--')) {
+      if (arg.length !== 2 || spec[arg[1]!] === undefined) throw new UsageError(`unknown option '${arg}' for \`nanolambda ${command}\``);
+      arg = `-${arg}`;
+    }
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq < 0 ? undefined : eq);
     const kind = spec[name];

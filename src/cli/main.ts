@@ -7,9 +7,11 @@ import { UsageError } from './cli-error';
 import type { Command } from './command';
 import { demoCommand } from './commands/demo';
 import { invokeCommand } from './commands/invoke';
+import { logsCommand } from './commands/logs';
+import { psCommand } from './commands/ps';
 import { startCommand } from './commands/start';
 
-const commands: Command[] = [startCommand, invokeCommand, demoCommand];
+const commands: Command[] = [startCommand, invokeCommand, psCommand, logsCommand, demoCommand];
 
 function topUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

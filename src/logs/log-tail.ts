@@ -1,27 +1,8 @@
-// The log tail returned with X-Amz-Log-Result: the invocation's output
-// framed by Lambda's START / END / REPORT lines, cut to its last bytes.
-import { randomUUID } from 'node:crypto';
-import type { FunctionSpec } from '../config/types';
-import type { Outcome } from '../workers/invocation';
+// The log tail returned with X-Amz-Log-Result: the invocation's START line,
+// the output of its worker while it ran, its END and REPORT lines, cut to
+// the last bytes (Lambda: 4 KB) and base64-encoded.
 
-export function composeLogTail(
-  output: Buffer,
-  version: string,
-  durationMs: number,
-  fn: FunctionSpec,
-  outcome: Outcome,
-  maxBytes: number,
-): string {
-  const requestId = randomUUID();
-  const memory = fn.memoryBytes ? `\tMemory Size: ${Math.floor(fn.memoryBytes / (1024 * 1024))} MB` : '';
-  const status = outcome.kind === 'unhandled' ? '\tStatus: error' : '';
-  const text = Buffer.concat([
-    Buffer.from(`START RequestId: ${requestId} Version: ${version}\n`),
-    output,
-    Buffer.from(
-      `END RequestId: ${requestId}\n` +
-        `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms${memory}${status}\n`,
-    ),
-  ]);
+export function composeLogTail(startLine: string, output: readonly Buffer[], endAndReport: Buffer, maxBytes: number): string {
+  const text = Buffer.concat([Buffer.from(startLine, 'utf8'), ...output, endAndReport]);
   return text.subarray(Math.max(0, text.length - maxBytes)).toString('base64');
 }

@@ -216,6 +216,8 @@ export class FunctionPool implements BudgetMember {
       // A worker can finish it at once (its result was already waiting).
       if (result !== null) next.settle(result);
     }
+    // Nothing left for our workers: one may be worth more to a waiting pool.
+    if (!this.fn.pinned) this.budget.workerIdle();
   }
 
   private spawn(): Worker {

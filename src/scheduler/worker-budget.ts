@@ -43,6 +43,15 @@ export class WorkerBudget {
     return false;
   }
 
+  /**
+   * A worker just went idle: if a pool waits for a slot, free one. (Slots
+   * only come back when workers exit, and an idle worker would otherwise
+   * hold its slot until MaxIdleTime.)
+   */
+  workerIdle(): void {
+    if (this.waiting.length > this.evicting) this.evictOne();
+  }
+
   /** A worker that held a slot exited. */
   release(): void {
     this.used--;

@@ -7,7 +7,9 @@ import type { FunctionSpec } from '../config/types';
 import { nativeBinding, type ChannelHandle, type NativeBinding } from '../native/binding';
 import { encodeFrame, FrameReader, RequestStatus, type Frame, type ServiceRequest } from '../native/control';
 import { RESPONSE_PAYLOAD_LIMIT } from '../limits';
+import type { WorkerLog } from '../logs/worker-log';
 import {
+  ErrorTypes,
   exitedBeforeReady,
   exitedDuringInvocation,
   handledError,
@@ -35,13 +37,17 @@ const MAX_UNREAD_REPLY_BYTES = 1024 * 1024;
 const SMALL_RESULT_BYTES = 1024;
 /** worker_state values (NLW_WORKER_*). */
 const WORKER_READY = 1;
+/** duration_ns saturates here (a handler that ran 4.29 s or longer): use host time. */
+const DURATION_SATURATED = 0xffffffff;
+/** After the process exited, how long stop() waits for the rest of its output. */
+const OUTPUT_DRAIN_MS = 200;
 
 export interface ExecutableWorkerOptions {
   launcherPath: string;
   /** Environment of the function process (already complete). */
   env: NodeJS.ProcessEnv;
-  /** Descriptor of the function's log file (stdout and stderr go there). */
-  logFd: number;
+  /** Where the worker's stdout and stderr (pipes) and its invocations' START/END/REPORT lines go. */
+  log: WorkerLog;
   /** Bytes of each ring; a power of two. */
   ringBytes: number;
 }
@@ -50,14 +56,19 @@ export class ExecutableWorker implements Worker {
   state: WorkerState = 'starting';
   completions = 0;
   pid: number | undefined;
+  readonly spawnedAt = Date.now();
 
   private readonly native: NativeBinding;
+  private readonly log: WorkerLog;
+  /** Resolves when both output pipes closed. */
+  private readonly outputClosed: Promise<void>;
   private readonly channel: ChannelHandle;
   private readonly socket: net.Socket;
   private readonly child: ChildProcess;
   private readonly reader = new FrameReader();
   /** Accepted invocations in ring order; the head is the one running. */
   private readonly fifo: Invocation[] = [];
+  /** channelTake's [id, status, duration_ns]. */
   private readonly meta = new Uint32Array(3);
   private smallResult = Buffer.allocUnsafe(SMALL_RESULT_BYTES);
   private nextId = 1;
@@ -70,11 +81,14 @@ export class ExecutableWorker implements Worker {
     options: ExecutableWorkerOptions,
   ) {
     this.native = nativeBinding();
+    this.log = options.log;
     const opened = this.native.channelOpen(options.ringBytes);
     this.channel = opened.handle;
     try {
+      // stdout and stderr are pipes read by the host, which owns the log file
+      // (so rotating it is a rename, and a worker never holds it).
       this.child = spawn(options.launcherPath, [fn.executable, ...fn.execArgs], {
-        stdio: ['ignore', options.logFd, options.logFd, opened.shmFd, opened.workerFd],
+        stdio: ['ignore', 'pipe', 'pipe', opened.shmFd, opened.workerFd],
         env: options.env,
         // Its own process group, so that stopping the worker also stops
         // whatever the function forked.
@@ -91,6 +105,8 @@ export class ExecutableWorker implements Worker {
       this.native.closeFd(opened.workerFd);
     }
     this.pid = this.child.pid;
+    this.log.spawned(this.pid);
+    this.outputClosed = this.readOutput();
     this.socket = new net.Socket({ fd: opened.hostFd, readable: true, writable: true });
     this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
     // A worker that does not read its replies must not make us buffer them
@@ -134,6 +150,7 @@ export class ExecutableWorker implements Worker {
     if (!accepted) return false;
     this.fifo.push(invocation);
     if (this.fifo.length > 1) return null;
+    this.log.started(invocation);
     // Without spinning, take() still arms the doorbell for this result.
     const result = this.take(spin);
     if (result !== undefined) return this.finishHead(result);
@@ -153,8 +170,15 @@ export class ExecutableWorker implements Worker {
     const stillHead = this.fifo[0];
     if (stillHead !== head) return;
     this.fifo.shift();
-    head.settle(timedOut(head.timeoutMs));
+    // The last look at its memory before the kill, for the REPORT line.
+    this.log.samplePeakRss();
+    this.log.finished(head, this.hostDurationNs(head), ErrorTypes.timedOut);
+    head.settle(timedOut(head.timeoutMs, this.log.requestIdOf(head)));
     this.terminate();
+  }
+
+  peakRssKb(): number | undefined {
+    return this.log.samplePeakRss();
   }
 
   reply(requestId: number, status: RequestStatus, payload: Uint8Array): void {
@@ -164,8 +188,7 @@ export class ExecutableWorker implements Worker {
   }
 
   stop(graceMs: number): Promise<void> {
-    if (this.state === 'exited') return this.exitPromise;
-    if (this.state !== 'stopping') {
+    if (this.state !== 'exited' && this.state !== 'stopping') {
       this.state = 'stopping';
       this.send({ shutdown: {} });
       this.signal('SIGTERM');
@@ -173,7 +196,40 @@ export class ExecutableWorker implements Worker {
       timer.unref();
       void this.exitPromise.then(() => clearTimeout(timer));
     }
-    return this.exitPromise;
+    // Its last words reach the log: the pipes close just after the exit
+    // (later only if something it forked escaped with them).
+    return this.exitPromise.then(() => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, OUTPUT_DRAIN_MS);
+        timer.unref();
+      });
+      return Promise.race([this.outputClosed, late]).then(() => clearTimeout(timer));
+    });
+  }
+
+  /** Read stdout and stderr into the log; resolves when both closed. */
+  private readOutput(): Promise<void> {
+    const streams = [this.child.stdout, this.child.stderr].filter((stream) => stream !== null);
+    if (streams.length === 0) return Promise.resolve();
+    let open = streams.length;
+    return new Promise((resolve) => {
+      for (const stream of streams) {
+        stream.on('data', (chunk: Buffer) => this.log.output(chunk));
+        // A broken pipe shows up as the child's exit; nothing to add here.
+        stream.on('error', () => undefined);
+        stream.once('close', () => {
+          if (--open > 0) return;
+          this.log.outputEnded();
+          resolve();
+        });
+      }
+    });
+  }
+
+  /** Host-measured run time of an invocation that has no worker-measured one. */
+  private hostDurationNs(invocation: Invocation): number {
+    return invocation.startedAt > 0 ? Math.max(0, Date.now() - invocation.startedAt) * 1e6 : 0;
   }
 
   /** Kill at once (timeout or protocol violation); the exit handler cleans up. */
@@ -197,20 +253,37 @@ export class ExecutableWorker implements Worker {
   private finishHead(result: Buffer): Outcome {
     const head = this.fifo.shift()!;
     this.completions++;
-    const [id, status] = this.meta;
+    const meta = this.meta;
+    const id = meta[0]!;
+    const status = meta[1]!;
     if (id !== head.id) {
       this.terminate();
-      return protocolViolation(`result for invocation ${id} while ${head.id} was running`);
+      this.log.finished(head, this.hostDurationNs(head), ErrorTypes.invalidResponse);
+      return protocolViolation(`result for invocation ${id} while ${head.id} was running`, this.log.requestIdOf(head));
     }
-    if (this.fifo.length > 0) this.fifo[0]!.startedAt = Date.now();
-    if (status === STATUS_SUCCESS) {
-      if (result.length > RESPONSE_PAYLOAD_LIMIT) return responseTooLarge(result.length, RESPONSE_PAYLOAD_LIMIT);
-      return { kind: 'success', payload: result };
+    const durationNs = meta[2] !== DURATION_SATURATED ? meta[2]! : this.hostDurationNs(head);
+    let outcome: Outcome;
+    if (status === STATUS_SUCCESS && result.length <= RESPONSE_PAYLOAD_LIMIT) {
+      this.log.finished(head, durationNs);
+      outcome = { kind: 'success', payload: result };
+    } else if (status === STATUS_HANDLED) {
+      this.log.finished(head, durationNs);
+      outcome = handledError(result);
+    } else if (status === STATUS_SUCCESS || status === STATUS_TOO_LARGE) {
+      this.log.finished(head, durationNs, ErrorTypes.responseTooLarge);
+      const bytes = status === STATUS_SUCCESS ? result.length : Number(result.toString('latin1'));
+      outcome = responseTooLarge(bytes, RESPONSE_PAYLOAD_LIMIT, this.log.requestIdOf(head));
+    } else {
+      this.terminate();
+      this.log.finished(head, durationNs, ErrorTypes.invalidResponse);
+      return protocolViolation(`unknown result status ${status}`, this.log.requestIdOf(head));
     }
-    if (status === STATUS_HANDLED) return handledError(result);
-    if (status === STATUS_TOO_LARGE) return responseTooLarge(Number(result.toString('latin1')), RESPONSE_PAYLOAD_LIMIT);
-    this.terminate();
-    return protocolViolation(`unknown result status ${status}`);
+    const next = this.fifo[0];
+    if (next !== undefined) {
+      next.startedAt = Date.now();
+      this.log.started(next);
+    }
+    return outcome;
   }
 
   /** channelTake, with a corrupt ring turned into stopping the worker. */
@@ -255,7 +328,7 @@ export class ExecutableWorker implements Worker {
     for (const frame of frames) {
       if (frame.doorbell) this.drain();
       else if (frame.request) this.onRequest(frame.request);
-      else if (frame.hello) this.state = this.state === 'starting' ? 'ready' : this.state;
+      else if (frame.hello) this.onHello();
       else this.failProtocol(`unexpected control frame ${Object.keys(frame).join(',')}`);
     }
   }
@@ -270,9 +343,18 @@ export class ExecutableWorker implements Worker {
     this.hooks.onRequest(this, request);
   }
 
+  private onHello(): void {
+    if (this.state !== 'starting') return;
+    this.state = 'ready';
+    this.log.ready();
+  }
+
   private failProtocol(detail: string): void {
     const head = this.fifo.shift();
-    head?.settle(protocolViolation(detail));
+    if (head !== undefined) {
+      this.log.finished(head, this.hostDurationNs(head), ErrorTypes.invalidResponse);
+      head.settle(protocolViolation(detail, this.log.requestIdOf(head)));
+    }
     this.terminate();
   }
 
@@ -298,14 +380,26 @@ export class ExecutableWorker implements Worker {
     this.socket.destroy();
     this.native.channelClose(this.channel);
 
+    this.log.exited();
+
     const orphans: Invocation[] = [];
     for (const invocation of this.fifo.splice(0)) {
       // Say what really failed: the launcher itself, or the function's start.
-      if (startError !== undefined) invocation.settle(workerStartFailed(new Error(startError)));
-      else if (!wasReady) invocation.settle(exitedBeforeReady(code, signal));
-      else if (invocation.id === busyId) invocation.settle(exitedDuringInvocation(code, signal));
-      else orphans.push(invocation);
+      if (startError !== undefined) this.fail(invocation, ErrorTypes.startError, (id) => workerStartFailed(new Error(startError), id));
+      else if (!wasReady) this.fail(invocation, ErrorTypes.exit, (id) => exitedBeforeReady(code, signal, id));
+      else if (invocation.id === busyId) this.fail(invocation, ErrorTypes.exit, (id) => exitedDuringInvocation(code, signal, id));
+      else {
+        // Never started: it runs elsewhere, under the same request id.
+        this.log.requeued(invocation);
+        orphans.push(invocation);
+      }
     }
     this.hooks.onExit(this, orphans);
+  }
+
+  /** Settle an invocation with a platform failure, and end its log lines with it. */
+  private fail(invocation: Invocation, errorType: string, outcome: (requestId: string) => Outcome): void {
+    this.log.finished(invocation, this.hostDurationNs(invocation), errorType);
+    invocation.settle(outcome(this.log.requestIdOf(invocation)));
   }
 }

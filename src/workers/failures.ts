@@ -1,15 +1,27 @@
 // Error documents for invocations that did not end with the function's own
 // answer. Shapes and wording follow AWS Lambda (shared/spec/lambda-api.md §1)
-// so tools that parse Lambda errors understand them.
+// so tools that parse Lambda errors understand them. `requestId` is the
+// invocation's id (the one in its log lines) where the caller knows it; a
+// fresh one otherwise.
 import { randomUUID } from 'node:crypto';
 import type { Outcome } from './invocation';
+
+/** errorType values of the failures below (also the REPORT line's Error Type). */
+export const ErrorTypes = {
+  timedOut: 'Sandbox.Timedout',
+  exit: 'Runtime.ExitError',
+  invalidResponse: 'Runtime.InvalidResponse',
+  responseTooLarge: 'Function.ResponseSizeTooLarge',
+  stopped: 'Runtime.Stopped',
+  startError: 'Runtime.StartError',
+} as const;
 
 function errorDocument(errorType: string, errorMessage: string): Buffer {
   return Buffer.from(JSON.stringify({ errorType, errorMessage }));
 }
 
-export function unhandled(errorType: string, cause: string): Outcome {
-  return { kind: 'unhandled', payload: errorDocument(errorType, `RequestId: ${randomUUID()} Error: ${cause}`) };
+export function unhandled(errorType: string, cause: string, requestId: string = randomUUID()): Outcome {
+  return { kind: 'unhandled', payload: errorDocument(errorType, `RequestId: ${requestId} Error: ${cause}`) };
 }
 
 /** The function's own gg_lambda_handler_write_error message. */
@@ -17,8 +29,8 @@ export function handledError(message: Buffer): Outcome {
   return { kind: 'handled', payload: Buffer.from(JSON.stringify({ errorMessage: message.toString('utf8') })) };
 }
 
-export function timedOut(timeoutMs: number): Outcome {
-  return unhandled('Sandbox.Timedout', `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+export function timedOut(timeoutMs: number, requestId?: string): Outcome {
+  return unhandled(ErrorTypes.timedOut, `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, requestId);
 }
 
 const signalWords: Record<string, string> = {
@@ -48,36 +60,38 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
   return launcher ? `exit status ${code}: ${launcher}` : `exit status ${code}`;
 }
 
-export function exitedDuringInvocation(code: number | null, signal: NodeJS.Signals | null): Outcome {
-  return unhandled('Runtime.ExitError', `Runtime exited with error: ${describeExit(code, signal)}`);
+export function exitedDuringInvocation(code: number | null, signal: NodeJS.Signals | null, requestId?: string): Outcome {
+  return unhandled(ErrorTypes.exit, `Runtime exited with error: ${describeExit(code, signal)}`, requestId);
 }
 
-export function exitedBeforeReady(code: number | null, signal: NodeJS.Signals | null): Outcome {
+export function exitedBeforeReady(code: number | null, signal: NodeJS.Signals | null, requestId?: string): Outcome {
   return unhandled(
-    'Runtime.ExitError',
+    ErrorTypes.exit,
     `Runtime exited before it started handling invocations (did main() call gg_runtime_start?): ${describeExit(code, signal)}`,
+    requestId,
   );
 }
 
-export function protocolViolation(detail: string): Outcome {
-  return unhandled('Runtime.InvalidResponse', `the worker broke the channel protocol and was stopped: ${detail}`);
+export function protocolViolation(detail: string, requestId?: string): Outcome {
+  return unhandled(ErrorTypes.invalidResponse, `the worker broke the channel protocol and was stopped: ${detail}`, requestId);
 }
 
-export function responseTooLarge(bytes: number, limit: number): Outcome {
+export function responseTooLarge(bytes: number, limit: number, requestId?: string): Outcome {
   return unhandled(
-    'Function.ResponseSizeTooLarge',
+    ErrorTypes.responseTooLarge,
     `Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${limit} bytes).`,
+    requestId,
   );
 }
 
-export function stopped(functionArn: string): Outcome {
-  return unhandled('Runtime.Stopped', `function ${functionArn} stopped before this invocation ran`);
+export function stopped(functionArn: string, requestId?: string): Outcome {
+  return unhandled(ErrorTypes.stopped, `function ${functionArn} stopped before this invocation ran`, requestId);
 }
 
-export function workerStartFailed(error: unknown): Outcome {
-  return unhandled('Runtime.StartError', `could not start a worker: ${(error as Error)?.message ?? String(error)}`);
+export function workerStartFailed(error: unknown, requestId?: string): Outcome {
+  return unhandled(ErrorTypes.startError, `could not start a worker: ${(error as Error)?.message ?? String(error)}`, requestId);
 }
 
-export function gaveUpAfterRedispatch(times: number): Outcome {
-  return unhandled('Runtime.ExitError', `Runtime exited ${times} times before it could start this invocation`);
+export function gaveUpAfterRedispatch(times: number, requestId?: string): Outcome {
+  return unhandled(ErrorTypes.exit, `Runtime exited ${times} times before it could start this invocation`, requestId);
 }

@@ -30,6 +30,15 @@ export interface Worker {
   readonly completions: number;
   /** Operating-system process id, once known. */
   readonly pid: number | undefined;
+  /** Date.now() when the worker process was spawned. */
+  readonly spawnedAt: number;
+
+  /**
+   * Peak resident set size of the worker process in KB (VmHWM): read now
+   * while the process runs, the last value read once it has exited;
+   * undefined when it was never measured.
+   */
+  peakRssKb(): number | undefined;
 
   /**
    * Hand an invocation to the worker. Returns its outcome when it finished

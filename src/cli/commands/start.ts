@@ -1,13 +1,11 @@
 // `nanolambda start`: run a group's functions and serve the Invoke API until
 // SIGINT/SIGTERM, then stop cleanly.
-import path from 'node:path';
-import { loadGroupFile } from '../../config/load-group';
 import type { GroupConfig } from '../../config/types';
-import { loadExampleGroup } from '../../examples/example-group';
 import { Runtime } from '../../runtime';
 import { intFlag, stringFlag, type ParsedArgs } from '../args';
 import { UsageError } from '../cli-error';
 import type { Command } from '../command';
+import { groupFromArg } from '../group-arg';
 import { describeFunctions } from '../group-summary';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -33,7 +31,7 @@ async function run(args: ParsedArgs): Promise<number> {
   const port = intFlag(args, 'port', 0, 65535);
   const host = stringFlag(args, 'host');
 
-  const group: GroupConfig = file === undefined ? loadExampleGroup() : loadGroupFile(path.resolve(file));
+  const group: GroupConfig = groupFromArg(file);
   const http = {
     host: host ?? group.http?.host ?? DEFAULT_HOST,
     port: port ?? group.http?.port ?? DEFAULT_PORT,
