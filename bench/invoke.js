@@ -49,38 +49,47 @@ function iterationsFor(bytes, base) {
   return Math.max(200, Math.floor(quick ? n / 10 : n));
 }
 
-/** A group with the echo example only: one worker, so many-in-flight pipelines into its ring. */
+/** Where the benchmark's logs and state go; removed at the end. */
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-'));
+
+/**
+ * A group with the echo example only, one worker each, so many-in-flight
+ * pipelines into its ring: `echo` writes Lambda's START/END/REPORT lines
+ * for every invocation (the default), `echo-warn` the same executable with
+ * SystemLogLevel WARN (lines only for failures), to show what the lines cost.
+ */
 function benchGroup() {
   const json = exampleGroupJson();
   const echoArn = 'arn:aws:lambda:us-east-1:123456789012:function:echo:1';
-  json.FunctionDefinitionVersion.Functions = json.FunctionDefinitionVersion.Functions.filter((f) => f.FunctionArn === echoArn);
+  const warnArn = 'arn:aws:lambda:us-east-1:123456789012:function:echo-warn:1';
+  const [echo] = json.FunctionDefinitionVersion.Functions.filter((f) => f.FunctionArn === echoArn);
+  json.FunctionDefinitionVersion.Functions = [echo, { ...echo, Id: 'echo-warn', FunctionArn: warnArn }];
   json.SubscriptionDefinitionVersion = { Subscriptions: [] };
   json.Nanolambda.Aliases = {};
-  json.Nanolambda.Code = { [echoArn]: json.Nanolambda.Code[echoArn] };
-  json.Nanolambda.Functions = { [echoArn]: { MaxInstances: 1 } };
+  json.Nanolambda.Code = { [echoArn]: json.Nanolambda.Code[echoArn], [warnArn]: json.Nanolambda.Code[echoArn] };
+  json.Nanolambda.Functions = { [echoArn]: { MaxInstances: 1 }, [warnArn]: { MaxInstances: 1, SystemLogLevel: 'WARN' } };
   json.Nanolambda.Http = false;
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-'));
   json.Nanolambda.LogDir = path.join(scratch, 'logs');
   json.Nanolambda.StateDir = path.join(scratch, 'state');
   return parseGroup(json, '<bench>', path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples'));
 }
 
-async function oneInFlight(runtime, bytes) {
+async function oneInFlight(runtime, bytes, fn = 'echo') {
   const payload = Buffer.alloc(bytes, 0x61);
   const n = iterationsFor(bytes, 200000);
-  for (let i = 0; i < Math.min(n, 5000); i++) await runtime.invoke('echo', payload); // warm
+  for (let i = 0; i < Math.min(n, 5000); i++) await runtime.invoke(fn, payload); // warm
   const samples = new Float64Array(n);
   const start = performance.now();
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
-    const r = await runtime.invoke('echo', payload);
+    const r = await runtime.invoke(fn, payload);
     samples[i] = (performance.now() - t0) * 1000;
-    if (r.payload.length !== bytes) throw new Error(`echo returned ${r.payload.length} bytes for ${bytes}`);
+    if (r.payload.length !== bytes) throw new Error(`${fn} returned ${r.payload.length} bytes for ${bytes}`);
   }
-  return summarize('ts-api-1-in-flight', bytes, samples, (performance.now() - start) / 1000);
+  return summarize(`ts-api-1-in-flight${fn === 'echo' ? '' : `-${fn}`}`, bytes, samples, (performance.now() - start) / 1000);
 }
 
-async function manyInFlight(runtime, bytes, window) {
+async function manyInFlight(runtime, bytes, window, fn = 'echo') {
   const payload = Buffer.alloc(bytes, 0x62);
   const n = iterationsFor(bytes, 500000);
   const samples = new Float64Array(n);
@@ -90,12 +99,12 @@ async function manyInFlight(runtime, bytes, window) {
     while (next < n) {
       const i = next++;
       const t0 = performance.now();
-      await runtime.invoke('echo', payload);
+      await runtime.invoke(fn, payload);
       samples[i] = (performance.now() - t0) * 1000;
     }
   }
   await Promise.all(Array.from({ length: window }, lane));
-  return summarize(`ts-api-${window}-in-flight`, bytes, samples, (performance.now() - start) / 1000);
+  return summarize(`ts-api-${window}-in-flight${fn === 'echo' ? '' : `-${fn}`}`, bytes, samples, (performance.now() - start) / 1000);
 }
 
 /** HTTP keep-alive invokes from a separate client process (bench/http-client.js). */
@@ -225,8 +234,12 @@ async function main() {
     // Many in flight; large payloads use a smaller window so the pool's
     // queued-bytes bound (64 MB) holds them without throttling.
     for (const bytes of SIZES) await manyInFlight(runtime, bytes, bytes >= 1048576 ? 16 : bytes >= 65536 ? 64 : 256);
+    // The same 64 B cases without a log line per invocation.
+    await oneInFlight(runtime, 64, 'echo-warn');
+    await manyInFlight(runtime, 64, 256, 'echo-warn');
   } finally {
     await runtime.stop();
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
   console.log('\ncase                          bytes        n    p50 µs    p99 µs  p99.9 µs      ops/s');
   for (const r of results) {

@@ -150,8 +150,9 @@ export class Runtime implements Invoker {
     }
     if (type === 'Event') {
       checkPayload(bytes, EVENT_PAYLOAD_LIMIT, type);
-      await this.acceptEvent(fn, bytes, clientContext);
-      return { statusCode: 202, payload: Buffer.alloc(0), executedVersion };
+      // The stored event's id: its failure record and log lines name it too.
+      const requestId = await this.acceptEvent(fn, bytes, clientContext);
+      return { statusCode: 202, payload: Buffer.alloc(0), executedVersion, requestId };
     }
     if (type === 'DryRun') return { statusCode: 204, payload: Buffer.alloc(0), executedVersion };
     throw new NanolambdaError('INVALID_PARAMETER', `invocation type "${String(type)}" is not RequestResponse, Event or DryRun`);
@@ -236,10 +237,11 @@ export class Runtime implements Invoker {
   }
 
   /** Store an Event (resolves once committed: a 202 survives a crash) and wake its function's lane. */
-  private async acceptEvent(fn: FunctionSpec, payload: Uint8Array, clientContext: Uint8Array | null): Promise<void> {
+  private async acceptEvent(fn: FunctionSpec, payload: Uint8Array, clientContext: Uint8Array | null): Promise<string> {
     if (!this.events) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is not running');
-    await this.events.store.accept(fn.arn, payload, clientContext);
+    const requestId = await this.events.store.accept(fn.arn, payload, clientContext);
     this.events.dispatcher.wake(fn);
+    return requestId;
   }
 
   private deliverEvent(target: string, payload: Buffer, clientContext: string): void {

@@ -137,5 +137,6 @@ export function spec(fnArn: string, version?: string): FunctionSpec {
     maxIdleMs: 60_000,
     maxQueueSize: 1000,
     async: { maxRetries: 2, maxEventAgeMs: 21_600_000, retryDelayMs: 60_000, onFailure: undefined },
+    systemLogLevel: 'INFO',
   };
 }

@@ -52,6 +52,7 @@ describe.each([
       maxIdleMs: 60_000,
       maxQueueSize: 1000,
       async: { maxRetries: 2, maxEventAgeMs: 21_600_000, retryDelayMs: 60_000, onFailure: undefined },
+      systemLogLevel: 'INFO',
     });
 
     expect(agg7!.executable).toBe(path.join(dir, 'code/aggregator-v7/bin/aggregator'));

@@ -19,6 +19,15 @@ afterEach(async () => {
 });
 
 /** Rows in the database, read through a separate read-only connection: only committed rows are visible. */
+function storedRequestIds(stateDir: string): string[] {
+  const db = new Database(path.join(stateDir, EVENTS_DB_FILE), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT request_id FROM events ORDER BY id').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
 function storedPayloads(stateDir: string): string[] {
   const db = new Database(path.join(stateDir, EVENTS_DB_FILE), { readonly: true, fileMustExist: true });
   try {
@@ -37,11 +46,15 @@ describe('accepting an event', () => {
     const port = runtime.httpAddress!.port;
 
     const sent: string[] = [];
+    const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const payload = `{"event":${i}}`;
       const response = await postEvent(port, 'slow', Buffer.from(payload));
       expect(response.status).toBe(202);
       sent.push(payload);
+      ids.push(response.requestId);
+      // The 202's x-amzn-RequestId is the stored event's (its failure record names it).
+      expect(storedRequestIds(setup.group.stateDir)).toEqual(ids);
       // The first one may be running already; running rows stay until they succeed.
       expect(storedPayloads(setup.group.stateDir)).toEqual(sent);
     }

@@ -10,43 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../src/runtime';
 import { buildExecutable, ensureSdk, examplesDir, tempDir, writeGroup } from './helpers/sdk';
-
-/** A function that prints what it is asked to (stdout unless said). */
-const PRINTER_C = `
-#include <stdio.h>
-#include <string.h>
-#include "greengrasssdk.h"
-
-static void handler(const gg_lambda_context *cxt)
-{
-    char payload[512];
-    char tag[128] = "";
-    size_t len = 0, n = 0;
-    unsigned long count = 0, i;
-
-    (void)cxt;
-    while (gg_lambda_handler_read(payload + len, sizeof payload - 1 - len, &n) == GGE_SUCCESS && n > 0)
-        len += n;
-    payload[len] = '\\0';
-    if (sscanf(payload, "lines %lu %127s", &count, tag) == 2) {
-        for (i = 1; i <= count; i++)
-            printf("%s %lu\\n", tag, i);
-    } else if (strncmp(payload, "err ", 4) == 0) {
-        fprintf(stderr, "%s\\n", payload + 4);
-    } else if (strncmp(payload, "partial ", 8) == 0) {
-        printf("%s", payload + 8);
-    }
-    gg_lambda_handler_write_response(payload, len);
-}
-
-int main(void)
-{
-    if (gg_global_init(0) != GGE_SUCCESS)
-        return 1;
-    gg_runtime_start(handler, 0);
-    return 1;
-}
-`;
+import { waitFor } from './helpers/wait';
 
 const ID = '[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}';
 const REPORT_RE = new RegExp(
@@ -125,29 +89,21 @@ function decodeTail(result: { logResult?: string }): string {
   return Buffer.from(result.logResult ?? '', 'base64').toString('utf8');
 }
 
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 let runtime: Runtime;
 let dir: string;
 const logOf = (name: string) => fs.readFileSync(runtime.logPathOf(name), 'utf8');
 /** The log of `name` once it has the REPORT of `id`. */
 async function logWith(name: string, id: string): Promise<string> {
-  await waitFor(() => fs.existsSync(runtime.logPathOf(name)) && logOf(name).includes(`REPORT RequestId: ${id}`), `REPORT ${id} in ${name}.log`);
+  await waitFor(() => fs.existsSync(runtime.logPathOf(name)) && logOf(name).includes(`REPORT RequestId: ${id}`), 10_000, `REPORT ${id} in ${name}.log`);
   return logOf(name);
 }
 
 beforeAll(async () => {
   ensureSdk();
   dir = tempDir('logs-lines');
-  const source = path.join(dir, 'printer.c');
-  fs.writeFileSync(source, PRINTER_C);
+  const source = path.join(__dirname, 'fixtures', 'printer.c');
   const printer = buildExecutable(source, dir);
+  const probe = buildExecutable(path.join(__dirname, 'fixtures', 'probe.c'), dir);
   const example = (name: string) => path.join(examplesDir, name);
   const file = writeGroup(dir, [
     { name: 'echo', executable: example('echo'), maxInstances: 1 },
@@ -155,6 +111,7 @@ beforeAll(async () => {
     { name: 'crasher', executable: example('crasher'), maxInstances: 1 },
     { name: 'hanger', executable: example('hanger'), timeout: 1 },
     { name: 'allocator', executable: example('allocator'), maxInstances: 1 },
+    { name: 'quiet', executable: probe, maxInstances: 1, settings: { SystemLogLevel: 'WARN' } },
   ]);
   // MemorySize (KB, as Greengrass has it) for echo: its REPORT lines say 128 MB.
   const json = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -257,6 +214,23 @@ describe('START, END and REPORT', () => {
   });
 });
 
+describe('SystemLogLevel WARN', () => {
+  it('writes no lines for invocations that succeed, END and REPORT with Status for a crash', async () => {
+    const ok = [];
+    for (let i = 0; i < 5; i++) ok.push(await runtime.invoke('quiet', `q${i}`));
+    const crash = await runtime.invoke('quiet', 'boom crash');
+    expect(crash.functionError).toBe('Unhandled');
+    const text = await logWith('quiet', crash.requestId!);
+    const { entries } = entriesOf(text);
+    for (const result of ok) expect(entries.has(result.requestId!)).toBe(false);
+    expect(text).not.toContain('START RequestId');
+    const failed = entries.get(crash.requestId!)!;
+    expect(failed.end + 1).toBe(failed.report);
+    expect(failed.parsed.status).toBe('error');
+    expect(failed.parsed.errorType).toBe('Runtime.ExitError');
+  });
+});
+
 describe('the function\'s output', () => {
   it('lands between its START and END, in the file and in the Tail', async () => {
     const result = await runtime.invoke('printer', 'lines 3 tagA', { logType: 'Tail' });
@@ -318,7 +292,7 @@ describe('the function\'s output', () => {
     const results = [];
     for (let i = 0; i < 10; i++) results.push(await runtime.invoke('printer', `lines 2 tight${i}`));
     const last = results.at(-1)!.requestId!;
-    await waitFor(() => logOf('printer').includes(`tight9 2\n`) && logOf('printer').includes(`REPORT RequestId: ${last}`), 'all output');
+    await waitFor(() => logOf('printer').includes(`tight9 2\n`) && logOf('printer').includes(`REPORT RequestId: ${last}`), 10_000, 'all output');
     const { lines, entries } = entriesOf(logOf('printer'));
     const output = lines.filter((line) => line.startsWith('tight'));
     expect(output).toEqual(results.flatMap((_, i) => [`tight${i} 1`, `tight${i} 2`]));

@@ -7,55 +7,13 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../src/runtime';
 import { buildExecutable, ensureSdk, tempDir, writeGroup } from './helpers/sdk';
 
-/**
- * "lines N TAG [1]": prints "TAG i" for i = 1..N to stdout (stderr with 1);
- * "wide N": prints one line of N x's.
- */
-const PRINTER_C = `
-#include <stdio.h>
-#include <string.h>
-#include "greengrasssdk.h"
-
-static void handler(const gg_lambda_context *cxt)
-{
-    char payload[256];
-    char tag[128] = "";
-    size_t len = 0, n = 0;
-    unsigned long count = 0, i;
-    int err = 0;
-
-    (void)cxt;
-    while (gg_lambda_handler_read(payload + len, sizeof payload - 1 - len, &n) == GGE_SUCCESS && n > 0)
-        len += n;
-    payload[len] = '\\0';
-    if (sscanf(payload, "lines %lu %127s %d", &count, tag, &err) >= 2) {
-        for (i = 1; i <= count; i++)
-            fprintf(err ? stderr : stdout, "%s %lu\\n", tag, i);
-    } else if (sscanf(payload, "wide %lu", &count) == 1) {
-        for (i = 0; i < count; i++)
-            putchar('x');
-        putchar('\\n');
-    }
-    gg_lambda_handler_write_response(payload, len);
-}
-
-int main(void)
-{
-    if (gg_global_init(0) != GGE_SUCCESS)
-        return 1;
-    gg_runtime_start(handler, 0);
-    return 1;
-}
-`;
-
 let printer: string;
 let runtime: Runtime | undefined;
 
 beforeAll(() => {
   ensureSdk();
   const dir = tempDir('logs-rotation-build');
-  const source = path.join(dir, 'printer.c');
-  fs.writeFileSync(source, PRINTER_C);
+  const source = path.join(__dirname, 'fixtures', 'printer.c');
   printer = buildExecutable(source, dir);
 });
 

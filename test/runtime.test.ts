@@ -7,6 +7,7 @@ import { Runtime } from '../src/runtime';
 import type { PublishEvent } from '../src/messaging/message-bus';
 import { execFileSync } from 'node:child_process';
 import { ARN_PREFIX, buildExecutable, ensureSdk, examplesDir, repoRoot, tempDir, writeGroup } from './helpers/sdk';
+import { waitFor } from './helpers/wait';
 
 let runtime: Runtime;
 let dir: string;
@@ -270,14 +271,6 @@ function alive(pid: number): boolean {
     return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   } catch {
     return false;
-  }
-}
-
-async function waitFor(condition: () => Promise<boolean> | boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 

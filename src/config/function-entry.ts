@@ -157,6 +157,7 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
       retryDelayMs: settings.retryDelayMs,
       onFailure: settings.onFailure,
     },
+    systemLogLevel: settings.systemLogLevel,
   };
 }
 

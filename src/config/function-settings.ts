@@ -11,6 +11,7 @@
 //   "MaximumEventAgeInSeconds": 21600  an Event older than this is not run again, 1..21600
 //   "RetryDelaySeconds": 60          delay before the first retry (doubles after), 0..3600
 //   "OnFailure": {"Topic": "t"} | {"File": "dead.jsonl"}   where a failed Event goes
+//   "SystemLogLevel": "INFO"         "WARN": no START/END/REPORT for invocations that succeed
 import path from 'node:path';
 import type { FailureDestination } from './types';
 import { describe, Fields } from './fields';
@@ -33,6 +34,7 @@ export interface FunctionSettings {
   maxEventAgeMs: number;
   retryDelayMs: number;
   onFailure: FailureDestination | undefined;
+  systemLogLevel: 'INFO' | 'WARN';
 }
 
 export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
@@ -44,6 +46,7 @@ export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
   maxEventAgeMs: DEFAULT_MAX_EVENT_AGE_S * 1000,
   retryDelayMs: DEFAULT_RETRY_DELAY_S * 1000,
   onFailure: undefined,
+  systemLogLevel: 'INFO',
 });
 
 const KEYS = [
@@ -55,7 +58,9 @@ const KEYS = [
   'MaximumEventAgeInSeconds',
   'RetryDelaySeconds',
   'OnFailure',
+  'SystemLogLevel',
 ] as const;
+const LOG_LEVELS = ['INFO', 'WARN'] as const;
 
 export function parseFunctionSettings(value: unknown, p: string, f: Fields, baseDir: string): FunctionSettings {
   const obj = f.object(value, p);
@@ -76,6 +81,7 @@ export function parseFunctionSettings(value: unknown, p: string, f: Fields, base
     maxEventAgeMs: seconds(obj.MaximumEventAgeInSeconds, `${p}.MaximumEventAgeInSeconds`, f, 1, 21600, d.maxEventAgeMs, true),
     retryDelayMs: seconds(obj.RetryDelaySeconds, `${p}.RetryDelaySeconds`, f, 0, 3600, d.retryDelayMs, false),
     onFailure: obj.OnFailure === undefined ? undefined : parseDestination(obj.OnFailure, `${p}.OnFailure`, f, baseDir),
+    systemLogLevel: obj.SystemLogLevel === undefined ? d.systemLogLevel : f.oneOf(obj.SystemLogLevel, `${p}.SystemLogLevel`, LOG_LEVELS),
   };
 }
 

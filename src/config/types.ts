@@ -40,6 +40,13 @@ export interface FunctionSpec {
   maxQueueSize: number;
   /** Asynchronous (Event) invocations: retries, age and where failures go. */
   async: AsyncSpec;
+  /**
+   * Lambda's SystemLogLevel: INFO writes START/END/REPORT for every
+   * invocation; WARN only END/REPORT of invocations that failed in the
+   * platform (timeout, crash), for functions invoked at rates where a line
+   * per invocation costs too much CPU or flash wear.
+   */
+  systemLogLevel: 'INFO' | 'WARN';
 }
 
 /** Lambda's asynchronous invocation settings (shared/spec/lambda-api.md). */

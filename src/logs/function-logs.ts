@@ -57,7 +57,7 @@ export class FunctionLogs implements LogBatcher, WorkerLogOwner {
    * fails the worker's start with the file system's reason.
    */
   workerLog(fn: FunctionSpec): WorkerLog {
-    return new WorkerLog(this, this.logFor(fn), this.entryLines(fn));
+    return new WorkerLog(this, this.logFor(fn), this.entryLines(fn), fn.systemLogLevel === 'INFO');
   }
 
   /** A line of the runtime's own in the function's log (a newline is added if missing). */

@@ -6,16 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { FunctionError, InvokeResult } from '../invoke-types';
 
-declare module '../workers/invocation' {
-  interface Invocation {
-    /**
-     * Sequence number of the invocation's request id (RequestIds.format),
-     * given when it first starts on a worker or when its id is first needed.
-     */
-    requestSeq?: number;
-  }
-}
-
 /** The counter fills the last 12 hex digits of the id: 2^48 ids per runtime. */
 const COUNTER_LIMIT = 2 ** 48;
 const HEX = '0123456789abcdef';

@@ -13,7 +13,7 @@
 //   log.requeued(invocation);                 // given back before it ran
 //   log.exited();                             // the process is gone
 import { InvocationRecord, type FunctionLog } from './function-log';
-import { readPeakRssKb } from './peak-rss';
+import { readPeakRssKb } from '../system/proc-memory';
 import type { EntryLines } from './report-lines';
 import type { RequestIds } from './request-id';
 import type { Invocation } from '../workers/invocation';
@@ -64,6 +64,9 @@ export class WorkerLog {
   private failedReads = 0;
   private gone = false;
   private invoked = false;
+  /** WARN level: the invocation running without a record, and whether it is the worker's first. */
+  private unrecorded: Invocation | undefined;
+  private unrecordedFirst = false;
   /** Output after its last newline, waiting for the rest of its line. */
   private partial: Buffer | undefined;
 
@@ -71,6 +74,8 @@ export class WorkerLog {
     private readonly owner: WorkerLogOwner,
     readonly log: FunctionLog,
     readonly entry: EntryLines,
+    /** SystemLogLevel INFO: lines for every invocation; else only for platform failures. */
+    private readonly everyInvocation: boolean,
   ) {}
 
   spawned(pid: number | undefined): void {
@@ -86,8 +91,16 @@ export class WorkerLog {
 
   /** An invocation begins on this worker (it gets its request id now if it had none). */
   started(invocation: Invocation): void {
-    const record = new InvocationRecord(this, this.owner.ids.seqOf(invocation), !this.invoked);
+    const first = !this.invoked;
     this.invoked = true;
+    // WARN: no record (no START) unless someone waits for a Tail.
+    if (!this.everyInvocation && this.owner.tailWaiters.size === 0) {
+      this.running = undefined;
+      this.unrecorded = invocation;
+      this.unrecordedFirst = first;
+      return;
+    }
+    const record = new InvocationRecord(this, this.owner.ids.seqOf(invocation), first);
     this.running = record;
     if (this.owner.tailWaiters.size !== 0) this.owner.attachTail(record);
     this.log.started(record);
@@ -99,6 +112,7 @@ export class WorkerLog {
    * for the function's own handled errors.
    */
   finished(invocation: Invocation, durationNs: number, errorType?: string): void {
+    if (this.unrecorded !== undefined) this.recordFailure(invocation, errorType);
     const record = this.running;
     if (record === undefined || record.seq !== invocation.requestSeq) return;
     this.running = undefined;
@@ -119,8 +133,23 @@ export class WorkerLog {
     this.log.ended(record);
   }
 
+  /**
+   * WARN level: an invocation that started without a record failed in the
+   * platform, so it gets END and REPORT (no START: its output may already be
+   * written).
+   */
+  private recordFailure(invocation: Invocation, errorType: string | undefined): void {
+    const started = this.unrecorded;
+    this.unrecorded = undefined;
+    if (started !== invocation || errorType === undefined) return;
+    const record = new InvocationRecord(this, this.owner.ids.seqOf(invocation), this.unrecordedFirst);
+    record.startWritten = true;
+    this.running = record;
+  }
+
   /** The invocation goes back to its pool without having run here. */
   requeued(invocation: Invocation): void {
+    if (this.unrecorded === invocation) this.unrecorded = undefined;
     const record = this.running;
     if (record === undefined || record.seq !== invocation.requestSeq) return;
     this.running = undefined;

@@ -29,8 +29,9 @@ export interface NativeBinding {
    */
   channelSubmit(handle: ChannelHandle, id: number, payload: Uint8Array, clientContext: Uint8Array | null): boolean;
   /**
-   * Take the next result. meta receives [id, status] (status: 0 success,
-   * 1 handled error). When none is ready and spin is true, spins for the
+   * Take the next result. meta receives [id, status, duration_ns] (status:
+   * 0 success, 1 handled error, 2 too large; duration_ns: the handler's run
+   * time as the worker measured it, 0xffffffff when over 4.29 s). When none is ready and spin is true, spins for the
    * channel's adaptive budget first. Returns undefined when still none: the
    * channel is then armed and the worker will send a Doorbell frame on the
    * socket when the next result is published. A result that fits in `into`

@@ -177,10 +177,6 @@ export class ExecutableWorker implements Worker {
     this.terminate();
   }
 
-  peakRssKb(): number | undefined {
-    return this.log.samplePeakRss();
-  }
-
   reply(requestId: number, status: RequestStatus, payload: Uint8Array): void {
     this.pendingRequests--;
     if (this.state === 'exited') return;

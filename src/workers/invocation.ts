@@ -15,8 +15,11 @@ export class Invocation {
   startedAt = 0;
   /** How many workers died with it queued but not started. */
   redispatches = 0;
-  /** Byte offset of the function log when it was dispatched (log tail). */
-  logOffset = -1;
+  /**
+   * Sequence number of its request id (RequestIds in src/logs/request-id.ts),
+   * given when it first starts on a worker or when its id is first needed.
+   */
+  requestSeq: number | undefined = undefined;
   private settledWith: Outcome | undefined;
   private listener: ((outcome: Outcome) => void) | undefined;
 

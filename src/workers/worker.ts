@@ -34,13 +34,6 @@ export interface Worker {
   readonly spawnedAt: number;
 
   /**
-   * Peak resident set size of the worker process in KB (VmHWM): read now
-   * while the process runs, the last value read once it has exited;
-   * undefined when it was never measured.
-   */
-  peakRssKb(): number | undefined;
-
-  /**
    * Hand an invocation to the worker. Returns its outcome when it finished
    * at once (usually only when `spin` is true and the worker was idle), null when it
    * is accepted and will settle later, false when the worker cannot take it

@@ -104,6 +104,8 @@ export interface PostResult {
   body: string;
   /** x-amzn-ErrorType of an error answer. */
   errorType: string | undefined;
+  /** x-amzn-RequestId. */
+  requestId: string;
 }
 
 /** POST an Event invocation to a runtime's Invoke endpoint. */
@@ -123,7 +125,12 @@ export function postEvent(port: number, fn: string, body: Buffer, agent?: http.A
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const errorType = res.headers['x-amzn-errortype'];
-          resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString(), errorType: typeof errorType === 'string' ? errorType : undefined });
+          resolve({
+            status: res.statusCode!,
+            body: Buffer.concat(chunks).toString(),
+            errorType: typeof errorType === 'string' ? errorType : undefined,
+            requestId: String(res.headers['x-amzn-requestid']),
+          });
         });
       },
     );
