@@ -7,7 +7,7 @@ import { loadGroupFile } from './config/load-group';
 import { loadExampleGroup } from './examples/example-group';
 import { NanolambdaError } from './errors';
 import { EventDispatcher, type EventStatus } from './events/event-dispatcher';
-import { EventStore } from './events/event-store';
+import { EventStore, eventStoreExists } from './events/event-store';
 import type { Invoker, InvokeOptions, InvokeResult } from './invoke-types';
 import { CLIENT_CONTEXT_LIMIT, EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from './limits';
 import { FunctionLogs } from './logs/function-logs';
@@ -68,6 +68,8 @@ export class Runtime implements Invoker {
   /** The durable queue of Event invocations and what runs it (from start to stop). */
   private events: { store: EventStore; dispatcher: EventDispatcher } | undefined;
   private stopped = false;
+  /** The one shutdown: a second stop() waits for the first. */
+  private stopping: Promise<void> | undefined;
 
   private constructor(group: GroupConfig, private readonly options: RuntimeOptions) {
     this.group = group;
@@ -110,7 +112,9 @@ export class Runtime implements Invoker {
     runtime.sweeper.start();
     for (const pool of runtime.pools.values()) pool.start();
     try {
-      runtime.startEvents();
+      // Opened now only if an earlier run stored events; else at the first
+      // Event (SQLite costs ~5 MB of RSS a gateway without events need not pay).
+      if (eventStoreExists(group.stateDir)) runtime.startEvents();
     } catch (error) {
       await runtime.stop();
       throw error;
@@ -141,12 +145,10 @@ export class Runtime implements Invoker {
       checkPayload(bytes, SYNC_PAYLOAD_LIMIT, type);
       const invocation = new Invocation(bytes, clientContext, fn.timeoutMs);
       if (options?.logType === 'Tail') return this.invokeWithTail(pool, invocation, executedVersion);
-      let outcome: Outcome | null = pool.dispatch(invocation, true);
-      if (outcome === null) outcome = await invocation.whenSettled();
-      // Its requestId is formatted only if someone reads it (the HTTP endpoint does).
-      const result = new RequestResult(outcome.payload, executedVersion, this.logs.ids, invocation.requestSeq);
-      if (outcome.kind !== 'success') result.functionError = outcome.kind === 'handled' ? 'Handled' : 'Unhandled';
-      return result;
+      let outcome = pool.run(invocation, true);
+      // No await when it finished at once: the hot path saves a turn.
+      if (outcome instanceof Promise) outcome = await outcome;
+      return this.syncResult(invocation, outcome, executedVersion);
     }
     if (type === 'Event') {
       checkPayload(bytes, EVENT_PAYLOAD_LIMIT, type);
@@ -164,8 +166,12 @@ export class Runtime implements Invoker {
    * their timeouts); fail what is left; stop every worker (SIGTERM, then
    * SIGKILL); close the endpoint and the logs.
    */
-  async stop(): Promise<void> {
-    if (this.stopped) return;
+  stop(): Promise<void> {
+    this.stopping ??= this.shutDown();
+    return this.stopping;
+  }
+
+  private async shutDown(): Promise<void> {
     this.stopped = true;
     // Events first: no new attempt starts while the pools drain; attempts
     // already running settle as their pools stop.
@@ -218,29 +224,29 @@ export class Runtime implements Invoker {
    * Open the durable event queue in the state directory and start on what an
    * earlier run (or a crash) left in it.
    */
-  private startEvents(): void {
+  private startEvents(): { store: EventStore; dispatcher: EventDispatcher } {
     const store = new EventStore(this.group.stateDir, {
       onWriteError: (error) => process.emitWarning(error.message, { code: 'NANOLAMBDA_EVENT_STORE' }),
     });
     const dispatcher = new EventDispatcher(this.group.functions, store, {
       run: (fn, payload, clientContext) => {
-        const invocation = new Invocation(payload, clientContext, fn.timeoutMs);
-        const outcome = this.poolFor(fn).dispatch(invocation, false);
-        return outcome ? Promise.resolve(outcome) : invocation.whenSettled();
+        const outcome = this.poolFor(fn).run(new Invocation(payload, clientContext, fn.timeoutMs), false);
+        return Promise.resolve(outcome);
       },
-      publish: (source, topic, payload) => void this.messages.publish(source, topic, payload, false),
+      publish: (source, topic, payload) => this.messages.publish(source, topic, payload, false)?.targets ?? [],
       log: (fn, line) => this.logs.append(fn, line),
       warn: (message) => process.emitWarning(message, { code: 'NANOLAMBDA_EVENTS_STRANDED' }),
     });
     this.events = { store, dispatcher };
     dispatcher.start();
+    return this.events;
   }
 
   /** Store an Event (resolves once committed: a 202 survives a crash) and wake its function's lane. */
   private async acceptEvent(fn: FunctionSpec, payload: Uint8Array, clientContext: Uint8Array | null): Promise<string> {
-    if (!this.events) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is not running');
-    const requestId = await this.events.store.accept(fn.arn, payload, clientContext);
-    this.events.dispatcher.wake(fn);
+    const events = this.events ?? this.startEvents();
+    const requestId = await events.store.accept(fn.arn, payload, clientContext);
+    events.dispatcher.wake(fn);
     return requestId;
   }
 
@@ -251,16 +257,12 @@ export class Runtime implements Invoker {
   }
 
   private dispatchEvent(pool: FunctionPool, payload: Uint8Array, clientContext: Uint8Array | null): void {
-    const invocation = new Invocation(payload, clientContext, pool.fn.timeoutMs);
-    const outcome = pool.dispatch(invocation, false);
-    // Nobody waits for an Event: a failure is written to the function's log.
-    const report = (result: Outcome) => {
+    // Nobody waits for a routed message: a failure is written to the function's log.
+    void Promise.resolve(pool.run(new Invocation(payload, clientContext, pool.fn.timeoutMs), false)).then((result) => {
       if (result.kind !== 'success' && !this.stopped) {
         this.logs.append(pool.fn, `[${new Date().toISOString()}][ERROR]-nanolambda: event invocation failed: ${result.payload.toString()}\n`);
       }
-    };
-    if (outcome) report(outcome);
-    else void invocation.whenSettled().then(report);
+    });
   }
 
   /**
@@ -270,17 +272,22 @@ export class Runtime implements Invoker {
    */
   private async invokeWithTail(pool: FunctionPool, invocation: Invocation, executedVersion: string): Promise<InvokeResult> {
     this.logs.expectTail(invocation);
-    let outcome: Outcome | null;
+    let outcome: Outcome | Promise<Outcome>;
     try {
-      outcome = pool.dispatch(invocation, true);
+      outcome = pool.run(invocation, true);
     } catch (error) {
       this.logs.forgetTail(invocation);
       throw error;
     }
-    if (outcome === null) outcome = await invocation.whenSettled();
+    const result = this.syncResult(invocation, await outcome, executedVersion);
+    result.logResult = await this.logs.tailOf(invocation);
+    return result;
+  }
+
+  /** Its requestId is formatted only if someone reads it (the HTTP endpoint does). */
+  private syncResult(invocation: Invocation, outcome: Outcome, executedVersion: string): RequestResult {
     const result = new RequestResult(outcome.payload, executedVersion, this.logs.ids, invocation.requestSeq);
     if (outcome.kind !== 'success') result.functionError = outcome.kind === 'handled' ? 'Handled' : 'Unhandled';
-    result.logResult = await this.logs.tailOf(invocation);
     return result;
   }
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeStatus } from '../src/control/status';
 import { cli, ensureBuilt, startCli, type StartedCli } from './helpers/cli';
 import { buildExecutable, ensureSdk, tempDir, writeGroup } from './helpers/sdk';
+import { waitFor } from './helpers/wait';
 
 let dir: string;
 let group: string;
@@ -74,8 +75,12 @@ describe('a running runtime', () => {
     const status = JSON.parse((await cli(['ps', group, '--json'], { cwd: dir })).stdout) as RuntimeStatus;
     const pids = status.functions.flatMap((f) => f.workers.map((w) => w.pid!));
     expect(pids.length).toBe(2);
-    const slow = fetch(`${runtime!.endpoint}/2015-03-31/functions/steady/invocations`, { method: 'POST', body: 'last sleep=700' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const slow = fetch(`${runtime!.endpoint}/2015-03-31/functions/steady/invocations`, { method: 'POST', body: 'last sleep=3000' });
+    const running = async () => {
+      const now = JSON.parse((await cli(['ps', group, '--json'], { cwd: dir })).stdout) as RuntimeStatus;
+      return now.functions.find((f) => f.name === 'steady')!.workers[0]?.inFlight === 1;
+    };
+    await waitFor(running, 10_000, 'the invocation to be running');
     runtime!.child.kill('SIGTERM');
     const response = await slow;
     expect(response.status).toBe(200);

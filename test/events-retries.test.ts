@@ -25,6 +25,7 @@ beforeAll(async () => {
     },
     { name: 'dies', async: { maxRetries: 1, retryDelayMs: 50, onFailure: { kind: 'topic', topic: 'dlq/dies' } } },
     { name: 'sink' },
+    { name: 'unheard', async: { maxRetries: 0, onFailure: { kind: 'topic', topic: 'dlq/nobody' } } },
   ]);
   // Subscriptions route the record as if the failing function published it.
   setup.group.subscriptions.push({ id: 'dlq', source: setup.fn('dies').arn, subject: 'dlq/#', target: setup.fn('sink').arn });
@@ -107,5 +108,17 @@ describe('a failing event', () => {
     // The subscriber got the record as an Event.
     await waitFor(() => readRecords(setup.recordFile('sink')).length === 1, 10_000, 'the sink to run');
     expect(JSON.parse(readRecords(setup.recordFile('sink'))[0]!.payload)).toEqual(record);
+  });
+
+  it('keeps the record in the function log when no subscriber takes it from the topic', async () => {
+    const result = await runtime.invoke('unheard', 'please fail', { type: 'Event' });
+    const logFile = runtime.logPathOf('unheard');
+    const lineOf = () =>
+      fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').split('\n').find((l) => l.includes(`event ${result.requestId} `) && l.includes('dropped')) : undefined;
+    await waitFor(() => lineOf() !== undefined, 10_000, 'the drop line in the log');
+    const line = lineOf()!;
+    expect(line).toMatch(/no subscriber of topic dlq\/nobody took it/);
+    const record = JSON.parse(line.slice(line.indexOf('record: ') + 'record: '.length));
+    expect(record.requestContext).toMatchObject({ requestId: result.requestId, condition: 'RetriesExhausted' });
   });
 });

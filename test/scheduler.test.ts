@@ -115,9 +115,10 @@ describe('on-demand functions', () => {
     expect(most).toBeLessThanOrEqual(2);
     // Left takes both slots; then right needs two workers: left's idle ones
     // must make room.
-    await Promise.all([runtime.invoke('left', 'l1 sleep=50'), runtime.invoke('left', 'l2 sleep=50')]);
+    // Long enough that the second waits for right's worker to go, not for the first to finish.
+    await Promise.all([runtime.invoke('left', 'l1 sleep=1000'), runtime.invoke('left', 'l2 sleep=1000')]);
     expect(left.workers.length).toBe(2);
-    const both = await Promise.all([runtime.invoke('right', 'r1 sleep=50'), runtime.invoke('right', 'r2 sleep=50')]);
+    const both = await Promise.all([runtime.invoke('right', 'r1 sleep=1000'), runtime.invoke('right', 'r2 sleep=1000')]);
     expect(new Set(both.map((r) => answer(r.payload).pid)).size).toBe(2);
     expect(left.workers.length + right.workers.length).toBeLessThanOrEqual(2);
   });
@@ -220,7 +221,7 @@ describe('backpressure', () => {
     ]);
     const runtime = await Runtime.start({ group, http: { host: '127.0.0.1', port: 0 } });
     running.push(runtime);
-    const held = [runtime.invoke('busy', 'a sleep=800'), runtime.invoke('busy', 'b')];
+    const held = [runtime.invoke('busy', 'a sleep=3000'), runtime.invoke('busy', 'b')];
     const viaSdk = await runtime.invoke('caller', 'c');
     expect(viaSdk.functionError).toBe('Handled');
     expect(JSON.parse(viaSdk.payload.toString()).errorMessage).toMatch(/^AGAIN: .*MaxQueueSize 1/);

@@ -30,14 +30,20 @@ export async function openControlSocket(stateDir: string, status: () => RuntimeS
       `the state directory ${stateDir} is too deep for its control socket (${socketPath} is over ${MAX_SOCKET_PATH} bytes): choose a shorter StateDir`,
     );
   }
-  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-  if (await answers(socketPath)) {
+  try {
+    fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (error) {
     throw new NanolambdaError(
-      'STATE_DIR_IN_USE',
-      `another nanolambda runtime is using the state directory ${stateDir} (its control socket ${socketPath} answers): stop it or choose another StateDir`,
+      'STORAGE_FAILED',
+      `cannot create the state directory ${stateDir}: ${(error as Error).message}; make it writable by nanolambda or set Nanolambda.StateDir`,
+      { cause: error },
     );
   }
-  // A socket file nobody answers on is left from a runtime that died.
+  if (await answers(socketPath)) throw inUse(stateDir, socketPath);
+  // A socket file nobody answers on is left from a runtime that died. (Not
+  // closed: two runtimes starting in the same millisecond over a stale
+  // socket. Otherwise a runtime that binds first makes the other's listen
+  // fail with EADDRINUSE.)
   fs.rmSync(socketPath, { force: true });
 
   const server = http.createServer((request, response) => {
@@ -50,7 +56,9 @@ export async function openControlSocket(stateDir: string, status: () => RuntimeS
     response.end(JSON.stringify({ message: `no ${request.method} ${request.url} here; try GET /status` }));
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? inUse(stateDir, socketPath) : error),
+    );
     server.listen(socketPath, () => resolve());
   });
   fs.chmodSync(socketPath, 0o600);
@@ -84,6 +92,13 @@ export function fetchStatus(stateDir: string): Promise<RuntimeStatus> {
       reject(new NanolambdaError('RUNTIME_STOPPED', `cannot reach ${socketPath}: ${reason}`));
     });
   });
+}
+
+function inUse(stateDir: string, socketPath: string): NanolambdaError {
+  return new NanolambdaError(
+    'STATE_DIR_IN_USE',
+    `another nanolambda runtime is using the state directory ${stateDir} (its control socket ${socketPath} answers): stop it or choose another StateDir`,
+  );
 }
 
 function answers(socketPath: string): Promise<boolean> {

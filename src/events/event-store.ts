@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { NanolambdaError } from '../errors';
 
 /** Events queued per function at most; more are throttled (disk is finite). */
@@ -26,6 +26,14 @@ export const MAX_QUEUED_EVENTS_PER_FUNCTION = 100_000;
 /** Payload bytes queued per function at most (100,000 events of 1 MB would be 100 GB). */
 export const MAX_QUEUED_EVENT_BYTES_PER_FUNCTION = 256 * 1024 * 1024;
 export const EVENTS_DB_FILE = 'events.db';
+
+/** Whether a store exists in the state directory (an earlier run accepted events). */
+export function eventStoreExists(stateDir: string): boolean {
+  return fs.existsSync(path.join(stateDir, EVENTS_DB_FILE));
+}
+
+/** A batch of outcomes the disk refused is tried again this much later. */
+const RETRY_WRITES_MS = 1000;
 
 /** Bumped when the table layout changes; an older nanolambda refuses a newer file. */
 const SCHEMA_VERSION = 1;
@@ -91,7 +99,7 @@ type PendingWrite =
       resolve: (requestId: string) => void;
       reject: (error: Error) => void;
     }
-  | { kind: 'delete'; id: number }
+  | { kind: 'delete'; id: number; functionArn: string; bytes: number }
   | { kind: 'reschedule'; id: number; attempts: number; nextAttemptAt: number; error: AttemptError };
 
 export class EventStore {
@@ -104,6 +112,13 @@ export class EventStore {
   private readonly counts = new Map<string, { events: number; bytes: number }>();
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
+  /**
+   * Events whose outcome (delete or reschedule) is not committed yet: never
+   * handed out again meanwhile, or an event would run again and again while
+   * the disk refuses writes.
+   */
+  private readonly unsettled = new Set<number>();
+  private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
   private readonly insertRow: Database.Statement;
@@ -114,7 +129,7 @@ export class EventStore {
   private readonly nextDue: Database.Statement;
   private readonly commitBatch: (writes: PendingWrite[]) => void;
 
-  /** Open (or create) <stateDir>/events.db. Throws CONFIG_INVALID naming the directory when it cannot. */
+  /** Open (or create) <stateDir>/events.db. Throws STORAGE_FAILED naming the directory when it cannot. */
   constructor(stateDir: string, options: EventStoreOptions = {}) {
     this.file = path.join(stateDir, EVENTS_DB_FILE);
     this.maxQueuedPerFunction = options.maxQueuedPerFunction ?? MAX_QUEUED_EVENTS_PER_FUNCTION;
@@ -125,13 +140,15 @@ export class EventStore {
       // -shm files the database file's mode.
       fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
       fs.closeSync(fs.openSync(this.file, 'a', 0o600));
-      this.db = new Database(this.file, { timeout: 5000 });
+      // Loaded on first use: the module costs ~4 MB of RSS.
+      const open = require('better-sqlite3') as typeof Database;
+      this.db = new open(this.file, { timeout: 5000 });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       migrate(this.db, this.file);
     } catch (error) {
       throw new NanolambdaError(
-        'CONFIG_INVALID',
+        'STORAGE_FAILED',
         `cannot open the event store ${this.file} in the state directory ${stateDir}: ${(error as Error).message}; ` +
           'make it writable by nanolambda or set Nanolambda.StateDir to another directory',
         { cause: error },
@@ -199,11 +216,13 @@ export class EventStore {
     const queued = this.countOf(event.functionArn);
     queued.events = Math.max(0, queued.events - 1);
     queued.bytes = Math.max(0, queued.bytes - event.payload.length);
-    this.enqueue({ kind: 'delete', id: event.id });
+    this.unsettled.add(event.id);
+    this.enqueue({ kind: 'delete', id: event.id, functionArn: event.functionArn, bytes: event.payload.length });
   }
 
   /** Record a failed attempt and when to try again. */
   reschedule(event: StoredEvent, attempts: number, nextAttemptAt: number, error: AttemptError): void {
+    this.unsettled.add(event.id);
     this.enqueue({ kind: 'reschedule', id: event.id, attempts, nextAttemptAt, error });
   }
 
@@ -214,10 +233,10 @@ export class EventStore {
   takeDue(functionArn: string, now: number, count: number, skip: ReadonlySet<number>): StoredEvent[] {
     this.flush();
     if (count <= 0) return [];
-    const ids = this.dueIds.all(functionArn, now, count + skip.size) as number[];
+    const ids = this.dueIds.all(functionArn, now, count + skip.size + this.unsettled.size) as number[];
     const events: StoredEvent[] = [];
     for (const id of ids) {
-      if (skip.has(id)) continue;
+      if (skip.has(id) || this.unsettled.has(id)) continue;
       const row = this.rowById.get(id) as EventRow | undefined;
       if (row) events.push(toEvent(row));
       if (events.length === count) break;
@@ -253,6 +272,7 @@ export class EventStore {
   /** Commit what is pending and close the database. Later accepts reject. */
   close(): void {
     if (this.closed) return;
+    clearTimeout(this.retryTimer);
     this.flush();
     this.closed = true;
     this.db.close();
@@ -282,7 +302,10 @@ export class EventStore {
       this.failBatch(writes, error as Error);
       return;
     }
-    for (const write of writes) if (write.kind === 'insert') write.resolve(write.requestId);
+    for (const write of writes) {
+      if (write.kind === 'insert') write.resolve(write.requestId);
+      else this.unsettled.delete(write.id);
+    }
   }
 
   private apply(write: PendingWrite): void {
@@ -301,24 +324,28 @@ export class EventStore {
 
   /**
    * Nothing of the batch was written. Accepts are refused (the caller was not
-   * answered yet); a lost delete or reschedule means the event runs again,
-   * which at-least-once delivery allows.
+   * answered yet); deletes and reschedules are tried again.
    */
   private failBatch(writes: PendingWrite[], error: Error): void {
+    // Outcomes are kept and written again later; their events stay out of
+    // takeDue meanwhile. (A runtime that dies first runs them again: at least once.)
+    const outcomes = writes.filter((write) => write.kind !== 'insert');
+    this.pending.unshift(...outcomes);
     this.recount();
-    let others = 0;
+    const others = outcomes.length;
     for (const write of writes) {
-      if (write.kind !== 'insert') {
-        others++;
-        continue;
-      }
+      if (write.kind !== 'insert') continue;
       write.reject(
         new NanolambdaError('STORAGE_FAILED', `could not store an event for ${write.functionArn} in ${this.file}: ${error.message}`, {
           cause: error,
         }),
       );
     }
-    if (others > 0) this.onWriteError(new Error(`could not record ${others} event outcomes in ${this.file}: ${error.message}`));
+    if (others === 0) return;
+    this.onWriteError(new Error(`could not record ${others} event outcomes in ${this.file} (trying again): ${error.message}`));
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.flush(), RETRY_WRITES_MS);
+    this.retryTimer.unref();
   }
 
   /** Counts from the database: at open, and after a failed batch left them unsure. */
@@ -328,12 +355,13 @@ export class EventStore {
       .prepare('SELECT function_arn AS arn, COUNT(*) AS n, SUM(LENGTH(payload)) AS bytes FROM events GROUP BY function_arn')
       .all() as Array<{ arn: string; n: number; bytes: number }>;
     for (const row of rows) this.counts.set(row.arn, { events: row.n, bytes: row.bytes });
-    // Accepts still waiting for their commit hold a place too.
+    // Accepts waiting for their commit hold a place; deletes waiting for theirs do not.
     for (const write of this.pending) {
-      if (write.kind !== 'insert') continue;
+      if (write.kind === 'reschedule') continue;
       const count = this.countOf(write.functionArn);
-      count.events++;
-      count.bytes += write.payload.length;
+      const sign = write.kind === 'insert' ? 1 : -1;
+      count.events += sign;
+      count.bytes += sign * (write.kind === 'insert' ? write.payload.length : write.bytes);
     }
   }
 }

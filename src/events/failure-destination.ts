@@ -9,7 +9,8 @@ import type { StoredEvent } from './event-store';
 import type { GiveUpCondition } from './retry-policy';
 
 /** Publishes on the local bus as the function (the runtime's MessageBus.publish). */
-export type PublishAs = (sourceFunctionArn: string, topic: string, payload: Buffer) => void;
+/** Publish on the local bus as the function; returns the targets that took it. */
+export type PublishAs = (sourceFunctionArn: string, topic: string, payload: Buffer) => string[];
 
 /** The record Lambda sends to an on-failure destination. */
 export interface FailureRecord {
@@ -62,8 +63,10 @@ export function deliverFailure(fn: FunctionSpec, record: FailureRecord, publish:
   if (!destination) return undefined;
   const line = JSON.stringify(record);
   if (destination.kind === 'topic') {
-    publish(fn.arn, destination.topic, Buffer.from(line));
-    return `topic ${destination.topic}`;
+    const targets = publish(fn.arn, destination.topic, Buffer.from(line));
+    // Nobody took it (no subscription, or every target busy): the caller logs the record.
+    if (targets.length === 0) throw new Error(`no subscriber of topic ${destination.topic} took it`);
+    return `topic ${destination.topic} (to ${targets.join(', ')})`;
   }
   appendDurably(destination.path, `${line}\n`);
   return `file ${destination.path}`;

@@ -37,22 +37,23 @@ export class MessageBus extends EventEmitter {
   }
 
   /**
-   * Route a message. With allOrError, either every function target takes it
-   * or none does and false is returned (GG_REQUEST_AGAIN for the caller).
+   * Route a message; returns what happened to it. With allOrError, either
+   * every function target takes it or none does and undefined is returned
+   * (GG_REQUEST_AGAIN for the caller).
    * Targets that are not local functions (cloud, devices, the shadow
    * service) are not served yet: they are reported as undelivered.
    */
-  publish(source: string, topic: string, payload: Buffer, allOrError: boolean): boolean {
+  publish(source: string, topic: string, payload: Buffer, allOrError: boolean): PublishEvent | undefined {
     const routes = this.router.routes(source, topic);
     const event: PublishEvent = { source, topic, payload, targets: [], undelivered: [] };
     if (routes.length === 0) {
       this.unrouted++;
       this.emit('publish', event);
-      return true;
+      return event;
     }
     if (allOrError) {
       for (const route of routes) {
-        if (this.delivery.isFunction(route.target) && !this.delivery.canAccept(route.target, payload.length)) return false;
+        if (this.delivery.isFunction(route.target) && !this.delivery.canAccept(route.target, payload.length)) return undefined;
       }
     }
     const clientContext = Buffer.from(JSON.stringify({ custom: { subject: topic, source } })).toString('base64');
@@ -69,6 +70,6 @@ export class MessageBus extends EventEmitter {
       }
     }
     this.emit('publish', event);
-    return true;
+    return event;
   }
 }

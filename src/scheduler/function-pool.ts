@@ -37,6 +37,8 @@ export class FunctionPool implements BudgetMember {
   private readonly queue: Invocation[] = [];
   private queuedBytes = 0;
   private stopping = false;
+  /** Past the drain: nothing is started or requeued any more. */
+  private closed = false;
   private restartDelayMs = 0;
   private restartTimer: NodeJS.Timeout | undefined;
   /** Per worker: completions seen by the last sweep and idle time since. */
@@ -74,6 +76,11 @@ export class FunctionPool implements BudgetMember {
     return null;
   }
 
+  /** dispatch(), with a promise of the outcome when it does not come at once. */
+  run(invocation: Invocation, spin: boolean): Outcome | Promise<Outcome> {
+    return this.dispatch(invocation, spin) ?? invocation.whenSettled();
+  }
+
   /** Whether an invocation of this size would be accepted now (AllOrError publishes). */
   canAccept(bytes: number): boolean {
     if (this.stopping) return false;
@@ -87,7 +94,7 @@ export class FunctionPool implements BudgetMember {
 
   /** Time out overdue invocations and stop workers idle for too long. */
   sweep(nowMs: number, elapsedMs: number): void {
-    let warm = this.workers.filter((w) => w.state === 'ready' || w.state === 'starting').length;
+    let warm = this.warmCount();
     for (const worker of [...this.workers]) {
       worker.checkDeadline(nowMs);
       if (this.fn.pinned) continue;
@@ -106,9 +113,7 @@ export class FunctionPool implements BudgetMember {
   }
 
   idleCandidate(): { idleMs: number; stop(): void } | undefined {
-    if (this.stopping) return undefined;
-    const warm = this.workers.filter((w) => w.state === 'ready' || w.state === 'starting').length;
-    if (warm <= this.fn.minWarm) return undefined;
+    if (this.warmCount() <= (this.stopping ? 0 : this.fn.minWarm)) return undefined;
     let best: { worker: Worker; idleMs: number } | undefined;
     for (const worker of this.workers) {
       if (worker.state !== 'ready' || worker.inFlight > 0) continue;
@@ -120,11 +125,24 @@ export class FunctionPool implements BudgetMember {
     return { idleMs: best.idleMs, stop: () => void worker.stop(this.limits.stopGraceMs) };
   }
 
+  wantsSlot(): boolean {
+    if (this.closed) return false;
+    return this.queue.length > 0 || (!this.stopping && this.workers.length < this.keepCount());
+  }
+
   onSlotFree(): boolean {
-    if (this.stopping || this.queue.length === 0) return false;
+    if (!this.wantsSlot()) return false;
     const before = this.workers.length;
-    this.feed();
+    if (this.queue.length > 0) this.feed();
+    else this.keepStarted();
     return this.workers.length > before;
+  }
+
+  /** Workers started or starting (not stopping). */
+  private warmCount(): number {
+    let warm = 0;
+    for (const worker of this.workers) if (worker.state === 'ready' || worker.state === 'starting') warm++;
+    return warm;
   }
 
   /**
@@ -134,9 +152,13 @@ export class FunctionPool implements BudgetMember {
    */
   async stop(drainMs = 0): Promise<void> {
     this.stopping = true;
+    // A pending restart must not block the drain: queued work may start a worker.
     clearTimeout(this.restartTimer);
-    this.budget.leave(this);
+    this.restartTimer = undefined;
+    this.feed();
     if (drainMs > 0 && this.busy) await this.whenIdle(drainMs);
+    this.closed = true;
+    this.budget.leave(this);
     this.failQueued();
     await Promise.all(this.workers.map((worker) => worker.stop(this.limits.stopGraceMs)));
   }
@@ -172,6 +194,7 @@ export class FunctionPool implements BudgetMember {
    * others behind it.
    */
   private place(invocation: Invocation, spin: boolean): Outcome | null | false {
+    if (this.closed) return false;
     for (const worker of this.workers) {
       if (worker.inFlight === 0) {
         const result = worker.submit(invocation, spin);
@@ -179,12 +202,12 @@ export class FunctionPool implements BudgetMember {
       }
     }
     if (this.workers.length >= this.fn.maxInstances || this.restartTimer !== undefined) return false;
-    if (!this.fn.pinned && !this.budget.tryTake(this)) return false;
+    if (!this.takeSlot()) return false;
     let worker: Worker;
     try {
       worker = this.spawn();
     } catch (error) {
-      if (!this.fn.pinned) this.budget.release();
+      this.releaseSlot();
       return workerStartFailed(error);
     }
     return worker.submit(invocation, false);
@@ -222,13 +245,31 @@ export class FunctionPool implements BudgetMember {
 
   private spawn(): Worker {
     const worker = this.createWorker(this.fn, {
-      onCapacity: () => this.feed(),
+      onCapacity: (w) => this.onCapacity(w),
       onAwaiting: () => this.hooks.wakeSweeper(),
       onRequest: (w, request) => this.hooks.onRequest(w, request),
       onExit: (w, orphans) => this.onWorkerExit(w, orphans),
     });
     this.workers.push(worker);
     return worker;
+  }
+
+  /**
+   * A worker finished its invocation. If another pool waits for a slot and
+   * this one has more than one worker (and more than MinWarm), the worker
+   * goes, so a busy function cannot hold every slot for as long as its
+   * backlog lasts; then waiting work goes to the workers left.
+   */
+  private onCapacity(worker: Worker): void {
+    if (
+      !this.fn.pinned &&
+      worker.inFlight === 0 &&
+      this.workers.length > Math.max(1, this.fn.minWarm) &&
+      this.budget.othersWaiting(this)
+    ) {
+      void worker.stop(this.limits.stopGraceMs);
+    }
+    this.feed();
   }
 
   private onWorkerExit(worker: Worker, orphans: Invocation[]): void {
@@ -244,14 +285,26 @@ export class FunctionPool implements BudgetMember {
     }
     this.queue.unshift(...retry);
     for (const invocation of retry) this.queuedBytes += invocation.payload.length;
-    // Give the slot back after our own queue had its chance at the worker we lost.
-    if (!this.fn.pinned) this.budget.release();
+    this.releaseSlot();
+    if (this.closed) {
+      this.failQueued();
+      return;
+    }
     if (this.stopping) {
       this.feed();
       return;
     }
     if (this.workers.length < this.keepCount()) this.scheduleRestart(worker.completions > 0);
     else this.feed();
+  }
+
+  /** A runtime-wide slot for a new worker (pinned workers need none). */
+  private takeSlot(): boolean {
+    return this.fn.pinned || this.budget.tryTake(this);
+  }
+
+  private releaseSlot(): void {
+    if (!this.fn.pinned) this.budget.release();
   }
 
   /** Workers that stay started whatever the load: the pinned one, or MinWarm. */
@@ -262,11 +315,11 @@ export class FunctionPool implements BudgetMember {
   /** Start workers up to keepCount; if that fails, try again with backoff. */
   private keepStarted(): void {
     while (this.workers.length < this.keepCount()) {
-      if (!this.fn.pinned && !this.budget.tryTake(this)) return;
+      if (!this.takeSlot()) return;
       try {
         this.spawn();
       } catch {
-        if (!this.fn.pinned) this.budget.release();
+        this.releaseSlot();
         this.scheduleRestart(false);
         return;
       }

@@ -11,6 +11,8 @@
 export interface BudgetMember {
   /** The longest-idle worker this pool could give up now, and how long it has idled. */
   idleCandidate(): { idleMs: number; stop(): void } | undefined;
+  /** Whether it still needs a slot (waiting work, or fewer than MinWarm workers). */
+  wantsSlot(): boolean;
   /** A slot is free: take it if there is waiting work. Returns whether it did. */
   onSlotFree(): boolean;
 }
@@ -49,7 +51,14 @@ export class WorkerBudget {
    * hold its slot until MaxIdleTime.)
    */
   workerIdle(): void {
+    this.forgetSatisfied();
     if (this.waiting.length > this.evicting) this.evictOne();
+  }
+
+  /** Whether a pool other than `member` waits for a slot (it should then give one up). */
+  othersWaiting(member: BudgetMember): boolean {
+    this.forgetSatisfied();
+    return this.waiting.some((w) => w !== member);
   }
 
   /** A worker that held a slot exited. */
@@ -67,6 +76,11 @@ export class WorkerBudget {
   leave(member: BudgetMember): void {
     const i = this.waiting.indexOf(member);
     if (i >= 0) this.waiting.splice(i, 1);
+  }
+
+  /** Waiters whose own workers took their work meanwhile need no slot. */
+  private forgetSatisfied(): void {
+    for (let i = this.waiting.length - 1; i >= 0; i--) if (!this.waiting[i]!.wantsSlot()) this.waiting.splice(i, 1);
   }
 
   private evictOne(): void {
