@@ -11,7 +11,7 @@ import { EventStore, eventStoreExists } from './events/event-store';
 import type { Invoker, InvokeOptions, InvokeResult } from './invoke-types';
 import { CLIENT_CONTEXT_LIMIT, EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from './limits';
 import { FunctionLogs } from './logs/function-logs';
-import { RequestResult } from './logs/request-id';
+import { RequestResult } from './request-result';
 import { MessageBus } from './messaging/message-bus';
 import { SubscriptionRouter } from './messaging/router';
 import { packageRoot } from './native/binding';

@@ -115,6 +115,32 @@ describe('after an event ran', () => {
 });
 
 describe('the store', () => {
+  it('keeps an outcome the disk refused, does not hand the event out again, and writes it once it can', async () => {
+    const warnings: Error[] = [];
+    const store = new EventStore(tempDir('events-refused'), { onWriteError: (error) => warnings.push(error) });
+    const db = (store as unknown as { db: Database.Database }).db;
+    const arn = 'arn:aws:lambda:us-east-1:123456789012:function:ok:1';
+    try {
+      await store.accept(arn, Buffer.from('once'), null);
+      const [event] = store.takeDue(arn, Date.now(), 1, new Set());
+      expect(event!.payload.toString()).toBe('once');
+      // The disk refuses writes (SQLite's query_only makes every write fail as a full disk would).
+      db.pragma('query_only = 1');
+      store.remove(event!);
+      await sleep(50);
+      expect(warnings.map((w) => w.message)).toEqual([expect.stringMatching(/could not record 1 event outcomes .*trying again/)]);
+      expect(db.prepare('SELECT COUNT(*) FROM events').pluck().get()).toBe(1);
+      // Still stored, but done: not run again while the delete waits.
+      expect(store.takeDue(arn, Date.now(), 10, new Set())).toEqual([]);
+      expect(store.queued(arn)).toBe(0);
+      db.pragma('query_only = 0');
+      await waitFor(() => db.prepare('SELECT COUNT(*) FROM events').pluck().get() === 0, 5000, 'the retried delete');
+      expect(store.queued(arn)).toBe(0);
+    } finally {
+      store.close();
+    }
+  });
+
   it(`throttles a function at its queue limit (${MAX_QUEUED_EVENTS_PER_FUNCTION.toLocaleString('en')} by default), naming both`, async () => {
     expect(MAX_QUEUED_EVENTS_PER_FUNCTION).toBe(100_000);
     const store = new EventStore(tempDir('events-limit'), { maxQueuedPerFunction: 3 });

@@ -3,8 +3,6 @@
 // the id is formatted when something reads it (a log flush, a Tail, the
 // x-amzn-RequestId header), never per invocation.
 import { randomBytes } from 'node:crypto';
-import { inspect } from 'node:util';
-import type { FunctionError, InvokeResult } from '../invoke-types';
 
 /** The counter fills the last 12 hex digits of the id: 2^48 ids per runtime. */
 const COUNTER_LIMIT = 2 ** 48;
@@ -50,49 +48,5 @@ export class RequestIds {
       hi >>>= 4;
     }
     return this.prefix + digits;
-  }
-}
-
-/**
- * The result of a RequestResponse invocation. Its requestId is formatted
- * when first read (the HTTP endpoint reads it; a benchmark loop never does).
- * Printed or serialized, it looks like the plain InvokeResult it is.
- */
-export class RequestResult implements InvokeResult {
-  readonly statusCode = 200 as const;
-  functionError?: FunctionError;
-  logResult?: string;
-  readonly #ids: RequestIds;
-  #seq: number | undefined;
-  #id: string | undefined = undefined;
-
-  constructor(
-    public payload: Buffer,
-    public executedVersion: string,
-    ids: RequestIds,
-    seq: number | undefined,
-  ) {
-    this.#ids = ids;
-    this.#seq = seq;
-  }
-
-  get requestId(): string {
-    if (this.#id === undefined) {
-      // An invocation that never reached a worker still gets an id of its own.
-      this.#seq ??= this.#ids.next();
-      this.#id = this.#ids.format(this.#seq);
-    }
-    return this.#id;
-  }
-
-  toJSON(): InvokeResult {
-    const out: InvokeResult = { statusCode: this.statusCode, payload: this.payload, executedVersion: this.executedVersion, requestId: this.requestId };
-    if (this.functionError !== undefined) out.functionError = this.functionError;
-    if (this.logResult !== undefined) out.logResult = this.logResult;
-    return out;
-  }
-
-  [inspect.custom](): InvokeResult {
-    return this.toJSON();
   }
 }
