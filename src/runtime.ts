@@ -229,9 +229,10 @@ export class Runtime implements Invoker {
       onWriteError: (error) => process.emitWarning(error.message, { code: 'NANOLAMBDA_EVENT_STORE' }),
     });
     const dispatcher = new EventDispatcher(this.group.functions, store, {
-      run: (fn, payload, clientContext) => {
-        const outcome = this.poolFor(fn).run(new Invocation(payload, clientContext, fn.timeoutMs), false);
-        return Promise.resolve(outcome);
+      run: (fn, payload, clientContext, requestId) => {
+        const invocation = new Invocation(payload, clientContext, fn.timeoutMs);
+        invocation.requestId = requestId;
+        return Promise.resolve(this.poolFor(fn).run(invocation, false));
       },
       publish: (source, topic, payload) => this.messages.publish(source, topic, payload, false)?.targets ?? [],
       log: (fn, line) => this.logs.append(fn, line),

@@ -77,12 +77,17 @@ describe('a failing event', () => {
     expect(readRecords(setup.recordFile('flaky'))).toHaveLength(3);
     expect(runtime.eventStatus().find((s) => s.functionArn === setup.fn('flaky').arn)).toMatchObject({ queued: 0, inFlight: 0 });
 
-    // One line per failed attempt in the function's log.
+    // Every attempt runs under the event's request id (as Lambda's retries do):
+    // START, END and REPORT each, and one line of ours per failed attempt.
+    const id = record.requestContext.requestId;
     const log = fs.readFileSync(runtime.logPathOf('flaky'), 'utf8');
-    const lines = log.split('\n').filter((line) => line.includes(record.requestContext.requestId));
-    expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/\[ERROR\]-nanolambda: event .* attempt 1 of 3 failed \(Handled\).*retrying at/);
-    expect(lines[2]).toMatch(/attempt 3 of 3 failed .*dropped \(RetriesExhausted\) after 3 attempts, record sent to file /);
+    const lines = log.split('\n').filter((line) => line.includes(id));
+    expect(lines.filter((line) => line === `START RequestId: ${id} Version: 1`)).toHaveLength(3);
+    expect(lines.filter((line) => line.startsWith(`REPORT RequestId: ${id}\tDuration: `))).toHaveLength(3);
+    const ours = lines.filter((line) => line.includes('[ERROR]-nanolambda'));
+    expect(ours).toHaveLength(3);
+    expect(ours[0]).toMatch(/\[ERROR\]-nanolambda: event .* attempt 1 of 3 failed \(Handled\).*retrying at/);
+    expect(ours[2]).toMatch(/attempt 3 of 3 failed .*dropped \(RetriesExhausted\) after 3 attempts, record sent to file /);
   });
 
   it('publishes the record on the topic as the function, and subscriptions route it', async () => {

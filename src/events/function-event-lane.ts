@@ -14,7 +14,8 @@ import { deliverFailure, failureRecord, type PublishAs } from './failure-destina
 import { afterFailure, isTooOld, MAX_TIMER_DELAY_MS, type GiveUpCondition } from './retry-policy';
 
 /** Runs one attempt (the runtime dispatches it to the function's pool). May throw TOO_MANY_REQUESTS or RUNTIME_STOPPED. */
-export type RunEvent = (fn: FunctionSpec, payload: Buffer, clientContext: Buffer | null) => Promise<Outcome>;
+/** Runs one attempt under the event's own request id. */
+export type RunEvent = (fn: FunctionSpec, payload: Buffer, clientContext: Buffer | null, requestId: string) => Promise<Outcome>;
 
 export interface LaneHooks {
   run: RunEvent;
@@ -112,7 +113,7 @@ export class FunctionEventLane {
     }
     let outcome: Promise<Outcome>;
     try {
-      outcome = this.hooks.run(this.fn, event.payload, event.clientContext);
+      outcome = this.hooks.run(this.fn, event.payload, event.clientContext, event.requestId);
     } catch (error) {
       this.notStarted(error);
       return 'blocked';

@@ -54,6 +54,8 @@ export class InvocationRecord {
     readonly seq: number,
     /** The first invocation of its worker: REPORT gets Init Duration. */
     readonly first: boolean,
+    /** The invocation's own request id, when it came with one (else seq makes it). */
+    readonly id: string | undefined,
   ) {}
 }
 
@@ -157,7 +159,7 @@ export class FunctionLog {
       }
       if (!item.startWritten) {
         item.startWritten = true;
-        if (!item.cancelled) item.worker.entry.writeStart(out, item.seq);
+        if (!item.cancelled) item.worker.entry.writeStart(out, item.seq, item.id);
         continue;
       }
       if (!force && item.endGen === gen) break;
@@ -227,6 +229,7 @@ export class FunctionLog {
       worker.peakKbAt(flushStamp, record.errorType !== undefined),
       record.first ? worker.initHundredths : undefined,
       record.errorType,
+      record.id,
     );
     if (record.tail !== undefined) this.batcher.tailWritten(record, out.copyFrom(from));
   }

@@ -128,7 +128,7 @@ export class FunctionLogs implements LogBatcher, WorkerLogOwner {
   tailWritten(record: InvocationRecord, endAndReport: Buffer): void {
     const waiter = this.tailWaiters.get(record.seq);
     if (waiter === undefined || waiter.record !== record || record.tail === undefined) return;
-    const start = `START RequestId: ${this.ids.format(record.seq)} Version: ${record.worker.entry.version}\n`;
+    const start = `START RequestId: ${record.id ?? this.ids.format(record.seq)} Version: ${record.worker.entry.version}\n`;
     waiter.text = composeLogTail(start, record.tail.chunks, endAndReport, LOG_TAIL_BYTES);
     if (waiter.resolve !== undefined) {
       this.tailWaiters.delete(record.seq);

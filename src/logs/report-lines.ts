@@ -56,7 +56,12 @@ export class EntryLines {
     this.version = version;
   }
 
-  writeStart(out: LineBuffer, seq: number): void {
+  /** `id`: the invocation's own request id, when it has one (else the prefix and seq make it). */
+  writeStart(out: LineBuffer, seq: number, id?: string): void {
+    if (id !== undefined) {
+      out.bytes(enc(`START RequestId: ${id} Version: ${this.version}\n`));
+      return;
+    }
     const line = this.start;
     out.reserve(line.length);
     const at = out.len;
@@ -69,7 +74,8 @@ export class EntryLines {
    * END and REPORT lines. `peakKb`: the worker's peak RSS, if measured;
    * `initHundredths`: Init Duration (a worker's first invocation only);
    * `errorType`: a platform failure ('Sandbox.Timedout' gives Status:
-   * timeout, others Status: error and Error Type).
+   * timeout, others Status: error and Error Type);
+   * `id`: the invocation's own request id, when it has one.
    */
   writeEndReport(
     out: LineBuffer,
@@ -78,14 +84,17 @@ export class EntryLines {
     peakKb: number | undefined,
     initHundredths: number | undefined,
     errorType: string | undefined,
+    id?: string,
   ): void {
-    const head = this.endReport;
+    const head = id === undefined ? this.endReport : enc(`END RequestId: ${id}\nREPORT RequestId: ${id}\tDuration: `);
     out.reserve(head.length + this.memorySizeMaxUsed.length + REPORT_SLACK + (errorType?.length ?? 0));
     const buf = out.buf;
     let at = out.len;
     buf.set(head, at);
-    writeHex12(buf, at + this.endHex, seq);
-    for (let from = at + this.endHex, to = at + this.reportHex, end = from + ID_DIGITS; from < end; ) buf[to++] = buf[from++]!;
+    if (id === undefined) {
+      writeHex12(buf, at + this.endHex, seq);
+      for (let from = at + this.endHex, to = at + this.reportHex, end = from + ID_DIGITS; from < end; ) buf[to++] = buf[from++]!;
+    }
     at += head.length;
     at = writeFixed2(buf, at, Math.round(durationNs / 1e4));
     buf.set(BILLED, at);

@@ -100,7 +100,7 @@ export class WorkerLog {
       this.unrecordedFirst = first;
       return;
     }
-    const record = new InvocationRecord(this, this.owner.ids.seqOf(invocation), first);
+    const record = new InvocationRecord(this, this.owner.ids.seqOf(invocation), first, invocation.requestId);
     this.running = record;
     if (this.owner.tailWaiters.size !== 0) this.owner.attachTail(record);
     this.log.started(record);
@@ -142,7 +142,7 @@ export class WorkerLog {
     const started = this.unrecorded;
     this.unrecorded = undefined;
     if (started !== invocation || errorType === undefined) return;
-    const record = new InvocationRecord(this, this.owner.ids.seqOf(invocation), this.unrecordedFirst);
+    const record = new InvocationRecord(this, this.owner.ids.seqOf(invocation), this.unrecordedFirst, invocation.requestId);
     record.startWritten = true;
     this.running = record;
   }
@@ -187,7 +187,7 @@ export class WorkerLog {
 
   /** The invocation's request id as text (for error messages). */
   requestIdOf(invocation: Invocation): string {
-    return this.owner.ids.format(this.owner.ids.seqOf(invocation));
+    return invocation.requestId ?? this.owner.ids.format(this.owner.ids.seqOf(invocation));
   }
 
   /** Read VmHWM now (a timeout is about to kill the process, for instance). */

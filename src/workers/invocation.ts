@@ -20,6 +20,11 @@ export class Invocation {
    * given when it first starts on a worker or when its id is first needed.
    */
   requestSeq: number | undefined = undefined;
+  /**
+   * A request id given before it runs (a stored Event keeps its id across
+   * attempts and restarts, as Lambda's do); else one is made from requestSeq.
+   */
+  requestId: string | undefined = undefined;
   private settledWith: Outcome | undefined;
   private listener: ((outcome: Outcome) => void) | undefined;
 

@@ -1,6 +1,7 @@
 // The demo's steps: each exercises one behaviour of the runtime over the
 // built-in example group and returns a one-line account of what happened,
 // or throws a DemoFailure saying what it expected instead.
+import fs from 'node:fs';
 import http from 'node:http';
 import type { InvokeResult } from '../../invoke-types';
 import type { PublishEvent } from '../../messaging/message-bus';
@@ -81,7 +82,15 @@ export const demoSteps: DemoStep[] = [
       const r = await runtime.invoke('echo', Buffer.from('{"async":true}'), { type: 'Event' });
       check(r.statusCode === 202, `202 for an Event invoke, got ${r.statusCode}`);
       check(r.payload.length === 0, `an empty body for an Event invoke, got ${r.payload.length} bytes`);
-      return 'echo accepted an Event invoke: 202, empty body';
+      // Stored before the 202, then run: its REPORT line carries the 202's request id.
+      const log = runtime.logPathOf('echo');
+      const report = `REPORT RequestId: ${r.requestId}\t`;
+      const deadline = Date.now() + 10_000;
+      while (!(fs.existsSync(log) && fs.readFileSync(log, 'latin1').includes(report))) {
+        check(Date.now() < deadline, `a REPORT line for event ${r.requestId} in ${log} within 10 s`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return `echo accepted an Event invoke (202, stored durably), then ran it: REPORT RequestId: ${r.requestId} in its log`;
     },
   },
   {
