@@ -1,7 +1,13 @@
 // The runtime's control socket, <stateDir>/control.sock: a Unix socket only
 // the state directory's owner can reach, serving the status `nanolambda ps`
-// prints. It also guards the state directory: a second runtime on the same
-// directory would run the same durable events twice, so it refuses to start.
+// prints.
+//
+// The state directory is guarded too: a second runtime on it would run the
+// same durable events twice, so it refuses to start. The guard is a Linux
+// abstract socket named after the directory: binding it is atomic, and the
+// kernel releases it when the process dies, even by SIGKILL, so there is
+// never a stale lock to clean up.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -39,11 +45,8 @@ export async function openControlSocket(stateDir: string, status: () => RuntimeS
       { cause: error },
     );
   }
-  if (await answers(socketPath)) throw inUse(stateDir, socketPath);
-  // A socket file nobody answers on is left from a runtime that died. (Not
-  // closed: two runtimes starting in the same millisecond over a stale
-  // socket. Otherwise a runtime that binds first makes the other's listen
-  // fail with EADDRINUSE.)
+  const guard = await listen(net.createServer((socket) => socket.destroy()), guardName(stateDir), stateDir);
+  // We hold the directory: a socket file here is left from a runtime that died.
   fs.rmSync(socketPath, { force: true });
 
   const server = http.createServer((request, response) => {
@@ -55,18 +58,19 @@ export async function openControlSocket(stateDir: string, status: () => RuntimeS
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ message: `no ${request.method} ${request.url} here; try GET /status` }));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? inUse(stateDir, socketPath) : error),
-    );
-    server.listen(socketPath, () => resolve());
-  });
+  try {
+    await listen(server, socketPath, stateDir);
+  } catch (error) {
+    guard.close();
+    throw error;
+  }
   fs.chmodSync(socketPath, 0o600);
   server.unref();
+  guard.unref();
   return {
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        server.close(() => guard.close(() => resolve()));
         server.closeAllConnections();
       }),
   };
@@ -94,20 +98,22 @@ export function fetchStatus(stateDir: string): Promise<RuntimeStatus> {
   });
 }
 
-function inUse(stateDir: string, socketPath: string): NanolambdaError {
+function inUse(stateDir: string): NanolambdaError {
   return new NanolambdaError(
     'STATE_DIR_IN_USE',
-    `another nanolambda runtime is using the state directory ${stateDir} (its control socket ${socketPath} answers): stop it or choose another StateDir`,
+    `another nanolambda runtime is using the state directory ${stateDir}: stop it or choose another StateDir`,
   );
 }
 
-function answers(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(socketPath);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
+/** The abstract socket name (leading NUL) that stands for a state directory. */
+function guardName(stateDir: string): string {
+  const key = createHash('sha256').update(fs.realpathSync(stateDir)).digest('hex').slice(0, 32);
+  return `\0nanolambda-state-${key}`;
+}
+
+function listen<T extends net.Server>(server: T, where: string, stateDir: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? inUse(stateDir) : error));
+    server.listen(where, () => resolve(server));
   });
 }
