@@ -22,6 +22,8 @@ import { WorkerBudget } from './scheduler/worker-budget';
 import { ServiceCalls } from './services/service-calls';
 import { startInvokeServer } from './api/invoke-server';
 import { openControlSocket, type ControlSocket } from './control/control-socket';
+import { openCgroups } from './isolation/open-cgroups';
+import type { RuntimeCgroups } from './isolation/runtime-cgroups';
 import { poolStatus, type RuntimeStatus } from './control/status';
 import { ExecutableWorker } from './workers/executable-worker';
 import { Invocation, type Outcome } from './workers/invocation';
@@ -64,6 +66,8 @@ export class Runtime implements Invoker {
   private readonly envs = new Map<FunctionSpec, NodeJS.ProcessEnv>();
   private httpServer: { close(): Promise<void> } | undefined;
   private controlSocket: ControlSocket | undefined;
+  /** Memory cgroups of the workers; undefined where the machine has none (see start). */
+  private cgroups: RuntimeCgroups | undefined;
   private readonly startedAt = new Date();
   /** The durable queue of Event invocations and what runs it (from start to stop). */
   private events: { store: EventStore; dispatcher: EventDispatcher } | undefined;
@@ -109,6 +113,13 @@ export class Runtime implements Invoker {
     const runtime = new Runtime(group, options);
     // First: it refuses to start when another runtime holds the state directory.
     runtime.controlSocket = await openControlSocket(group.stateDir, () => runtime.status());
+    // Then the cgroups: stale ones of a runtime that died on this state directory go first.
+    const cgroups = await openCgroups(group.stateDir);
+    if ('missing' in cgroups) {
+      process.emitWarning(`functions run without memory limits: ${cgroups.missing}`, { code: 'NANOLAMBDA_NO_CGROUPS' });
+    } else {
+      runtime.cgroups = cgroups;
+    }
     runtime.sweeper.start();
     for (const pool of runtime.pools.values()) pool.start();
     try {
@@ -185,6 +196,7 @@ export class Runtime implements Invoker {
     this.logs.closeAll();
     // Last: close() commits what the settling attempts recorded.
     this.events?.store.close();
+    await this.cgroups?.close().catch((error: Error) => process.emitWarning(error.message, { code: 'NANOLAMBDA_CGROUP' }));
     await this.controlSocket?.close();
   }
 
@@ -298,12 +310,20 @@ export class Runtime implements Invoker {
       env = workerEnvironment(fn, this.sdkLibDir);
       this.envs.set(fn, env);
     }
-    return new ExecutableWorker(fn, hooks, {
-      launcherPath: this.launcherPath,
-      env,
-      log: this.logs.workerLog(fn),
-      ringBytes: this.options.ringBytes ?? DEFAULT_RING_BYTES,
-    });
+    // Its own group, which the launcher joins before exec (so the limit holds from the first byte).
+    const cgroup = this.cgroups?.worker(fn.name, fn.memoryBytes);
+    try {
+      return new ExecutableWorker(fn, hooks, {
+        launcherPath: this.launcherPath,
+        env: cgroup ? { ...env, NANOLAMBDA_CGROUP_PROCS: cgroup.procsFile } : env,
+        log: this.logs.workerLog(fn),
+        ringBytes: this.options.ringBytes ?? DEFAULT_RING_BYTES,
+        cgroup,
+      });
+    } catch (error) {
+      void cgroup?.remove().catch(() => undefined);
+      throw error;
+    }
   }
 }
 

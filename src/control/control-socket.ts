@@ -7,12 +7,12 @@
 // abstract socket named after the directory: binding it is atomic, and the
 // kernel releases it when the process dies, even by SIGKILL, so there is
 // never a stale lock to clean up.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { NanolambdaError } from '../errors';
+import { stateDirKey } from '../system/state-key';
 import type { RuntimeStatus } from './status';
 
 export const CONTROL_SOCKET = 'control.sock';
@@ -107,8 +107,7 @@ function inUse(stateDir: string): NanolambdaError {
 
 /** The abstract socket name (leading NUL) that stands for a state directory. */
 function guardName(stateDir: string): string {
-  const key = createHash('sha256').update(fs.realpathSync(stateDir)).digest('hex').slice(0, 32);
-  return `\0nanolambda-state-${key}`;
+  return `\0nanolambda-state-${stateDirKey(stateDir)}`;
 }
 
 function listen<T extends net.Server>(server: T, where: string, stateDir: string): Promise<T> {

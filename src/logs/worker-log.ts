@@ -64,6 +64,7 @@ export class WorkerLog {
   private failedReads = 0;
   private gone = false;
   private invoked = false;
+  private peakReader: (() => number | undefined) | undefined;
   /** WARN level: the invocation running without a record, and whether it is the worker's first. */
   private unrecorded: Invocation | undefined;
   private unrecordedFirst = false;
@@ -191,8 +192,23 @@ export class WorkerLog {
   }
 
   /** Read VmHWM now (a timeout is about to kill the process, for instance). */
+  /**
+   * Measure Max Memory Used with this instead of the process's VmHWM (the
+   * worker's cgroup: it counts what the function forked too, and can still
+   * be read right after the process died).
+   */
+  measurePeakWith(reader: () => number | undefined): void {
+    this.peakReader = reader;
+  }
+
   samplePeakRss(): number | undefined {
-    if (!this.gone && this.pid !== undefined && this.failedReads < MAX_FAILED_READS) {
+    const reader = this.peakReader;
+    if (reader !== undefined) {
+      const kb = reader();
+      if (kb !== undefined) this.peakKb = kb;
+      this.sampledMs = performance.now();
+      this.handlerNsSinceSample = 0;
+    } else if (!this.gone && this.pid !== undefined && this.failedReads < MAX_FAILED_READS) {
       const kb = readPeakRssKb(this.pid);
       if (kb !== undefined) this.peakKb = kb;
       else this.failedReads++;

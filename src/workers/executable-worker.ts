@@ -7,11 +7,13 @@ import type { FunctionSpec } from '../config/types';
 import { nativeBinding, type ChannelHandle, type NativeBinding } from '../native/binding';
 import { encodeFrame, FrameReader, RequestStatus, type Frame, type ServiceRequest } from '../native/control';
 import { RESPONSE_PAYLOAD_LIMIT } from '../limits';
+import type { WorkerCgroup } from '../isolation/runtime-cgroups';
 import type { WorkerLog } from '../logs/worker-log';
 import {
   ErrorTypes,
   exitedBeforeReady,
   exitedDuringInvocation,
+  outOfMemory,
   handledError,
   protocolViolation,
   responseTooLarge,
@@ -50,6 +52,8 @@ export interface ExecutableWorkerOptions {
   log: WorkerLog;
   /** Bytes of each ring; a power of two. */
   ringBytes: number;
+  /** The worker's memory cgroup (the launcher joins it), when the machine has one. */
+  cgroup?: WorkerCgroup;
 }
 
 export class ExecutableWorker implements Worker {
@@ -60,6 +64,7 @@ export class ExecutableWorker implements Worker {
 
   private readonly native: NativeBinding;
   private readonly log: WorkerLog;
+  private readonly cgroup: WorkerCgroup | undefined;
   /** Resolves when both output pipes closed. */
   private readonly outputClosed: Promise<void>;
   private readonly channel: ChannelHandle;
@@ -82,6 +87,9 @@ export class ExecutableWorker implements Worker {
   ) {
     this.native = nativeBinding();
     this.log = options.log;
+    this.cgroup = options.cgroup;
+    const cgroup = this.cgroup;
+    if (cgroup !== undefined) this.log.measurePeakWith(() => cgroup.peakKb());
     const opened = this.native.channelOpen(options.ringBytes);
     this.channel = opened.handle;
     try {
@@ -376,14 +384,20 @@ export class ExecutableWorker implements Worker {
     this.socket.destroy();
     this.native.channelClose(this.channel);
 
+    // Max Memory Used from the cgroup, which outlives the process until removed.
+    this.log.samplePeakRss();
     this.log.exited();
+    const outOfMemoryKill = signal === 'SIGKILL' && this.cgroup?.oomKilled() === true;
+    void this.cgroup?.remove().catch((error: Error) => process.emitWarning(error.message, { code: 'NANOLAMBDA_CGROUP' }));
 
     const orphans: Invocation[] = [];
     for (const invocation of this.fifo.splice(0)) {
       // Say what really failed: the launcher itself, or the function's start.
       if (startError !== undefined) this.fail(invocation, ErrorTypes.startError, (id) => workerStartFailed(new Error(startError), id));
       else if (!wasReady) this.fail(invocation, ErrorTypes.exit, (id) => exitedBeforeReady(code, signal, id));
-      else if (invocation.id === busyId) this.fail(invocation, ErrorTypes.exit, (id) => exitedDuringInvocation(code, signal, id));
+      else if (invocation.id === busyId && outOfMemoryKill) {
+        this.fail(invocation, ErrorTypes.outOfMemory, (id) => outOfMemory(this.cgroup?.limitBytes, id));
+      } else if (invocation.id === busyId) this.fail(invocation, ErrorTypes.exit, (id) => exitedDuringInvocation(code, signal, id));
       else {
         // Never started: it runs elsewhere, under the same request id.
         this.log.requeued(invocation);

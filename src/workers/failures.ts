@@ -14,6 +14,8 @@ export const ErrorTypes = {
   responseTooLarge: 'Function.ResponseSizeTooLarge',
   stopped: 'Runtime.Stopped',
   startError: 'Runtime.StartError',
+  /** For REPORT's Error Type; the invocation's own error is a Runtime.ExitError that says so. */
+  outOfMemory: 'Runtime.OutOfMemory',
 } as const;
 
 function errorDocument(errorType: string, errorMessage: string): Buffer {
@@ -62,6 +64,16 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null)
 
 export function exitedDuringInvocation(code: number | null, signal: NodeJS.Signals | null, requestId?: string): Outcome {
   return unhandled(ErrorTypes.exit, `Runtime exited with error: ${describeExit(code, signal)}`, requestId);
+}
+
+/** The kernel killed the worker for using its whole memory limit (Lambda: Runtime.ExitError, signal: killed). */
+export function outOfMemory(limitBytes: number | undefined, requestId?: string): Outcome {
+  const limit = limitBytes === undefined ? 'the memory it may use' : `its memory limit of ${Math.round(limitBytes / (1024 * 1024))} MB (MemorySize)`;
+  return unhandled(
+    ErrorTypes.exit,
+    `Runtime exited with error: signal: killed (SIGKILL): Runtime.OutOfMemory: the function ran out of memory: it reached ${limit}`,
+    requestId,
+  );
 }
 
 export function exitedBeforeReady(code: number | null, signal: NodeJS.Signals | null, requestId?: string): Outcome {

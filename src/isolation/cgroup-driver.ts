@@ -1,0 +1,80 @@
+// The two cgroup hierarchies' file names for what nanolambda needs of the
+// memory controller: a limit with swap off, the OOM-kill count, the peak.
+//   v1: memory.limit_in_bytes (+ memory.memsw.limit_in_bytes where swap
+//       accounting exists), memory.oom_control's oom_kill, memory.max_usage_in_bytes
+//   v2: memory.max, memory.swap.max, memory.events' oom_kill, memory.peak
+//       (kernels from 5.19; older ones report no peak)
+import fs from 'node:fs';
+import path from 'node:path';
+
+export interface CgroupDriver {
+  readonly version: 1 | 2;
+  /** Make `dir` a group whose children may have memory limits (v2: enable the controller). */
+  prepareParent(dir: string): void;
+  /** Limit a group's memory to `bytes`, swap included, so the limit is real. */
+  limitMemory(dir: string, bytes: number): void;
+  /** How many processes of the group the kernel killed for lack of memory. */
+  oomKills(dir: string): number;
+  /** The group's peak memory in bytes, when the kernel reports it. */
+  peakBytes(dir: string): number | undefined;
+}
+
+export const cgroupV1: CgroupDriver = {
+  version: 1,
+  prepareParent(dir) {
+    // Children's usage counts against the parent (nanolambda's own limit, if set).
+    writeIfPresent(path.join(dir, 'memory.use_hierarchy'), '1');
+  },
+  limitMemory(dir, bytes) {
+    fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(bytes));
+    // memsw (memory + swap) must be set after the memory limit, and only exists with swap accounting.
+    writeIfPresent(path.join(dir, 'memory.memsw.limit_in_bytes'), String(bytes));
+  },
+  oomKills(dir) {
+    return keyedValue(readOrEmpty(path.join(dir, 'memory.oom_control')), 'oom_kill') ?? 0;
+  },
+  peakBytes(dir) {
+    return numberIn(readOrEmpty(path.join(dir, 'memory.max_usage_in_bytes')));
+  },
+};
+
+export const cgroupV2: CgroupDriver = {
+  version: 2,
+  prepareParent(dir) {
+    fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), '+memory');
+  },
+  limitMemory(dir, bytes) {
+    fs.writeFileSync(path.join(dir, 'memory.max'), String(bytes));
+    writeIfPresent(path.join(dir, 'memory.swap.max'), '0');
+  },
+  oomKills(dir) {
+    return keyedValue(readOrEmpty(path.join(dir, 'memory.events')), 'oom_kill') ?? 0;
+  },
+  peakBytes(dir) {
+    return numberIn(readOrEmpty(path.join(dir, 'memory.peak')));
+  },
+};
+
+function writeIfPresent(file: string, value: string): void {
+  if (fs.existsSync(file)) fs.writeFileSync(file, value);
+}
+
+/** A small kernel file's text, or '' when it is not there. */
+export function readOrEmpty(file: string): string {
+  try {
+    return fs.readFileSync(file, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+/** "key value" lines (memory.events, memory.oom_control): the value of `key`. */
+function keyedValue(text: string, key: string): number | undefined {
+  const match = new RegExp(`^${key} (\\d+)$`, 'm').exec(text);
+  return match ? Number(match[1]) : undefined;
+}
+
+function numberIn(text: string): number | undefined {
+  const value = Number.parseInt(text, 10);
+  return Number.isFinite(value) ? value : undefined;
+}

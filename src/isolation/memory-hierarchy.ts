@@ -1,0 +1,82 @@
+// Where this machine's memory controller is, and where this process sits in
+// it: nanolambda's groups go below the runtime's own cgroup, so whatever
+// limits the runtime (a systemd unit's MemoryMax, a container) limits its
+// functions too. cgroup v2 is preferred; v1 (memory.limit_in_bytes) is what
+// Greengrass V1 needed and what many gateways still run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { cgroupV1, cgroupV2, readOrEmpty, type CgroupDriver } from './cgroup-driver';
+
+export interface MemoryHierarchy {
+  driver: CgroupDriver;
+  /** The runtime's own memory cgroup directory. */
+  dir: string;
+}
+
+export type MemoryHierarchyOrWhyNot = MemoryHierarchy | { missing: string };
+
+interface Mount {
+  /** The part of the hierarchy the mount shows ('/' unless in a container). */
+  root: string;
+  point: string;
+  fstype: string;
+  superOptions: string[];
+}
+
+/** Read /proc/self/mountinfo and /proc/self/cgroup (paths overridable for tests). */
+export function findMemoryHierarchy(mountinfo = '/proc/self/mountinfo', selfCgroup = '/proc/self/cgroup'): MemoryHierarchyOrWhyNot {
+  let mounts: Mount[];
+  let membership: string;
+  try {
+    mounts = parseMountinfo(fs.readFileSync(mountinfo, 'utf8'));
+    membership = fs.readFileSync(selfCgroup, 'utf8');
+  } catch (error) {
+    return { missing: `cannot read ${mountinfo} or ${selfCgroup}: ${(error as Error).message}` };
+  }
+  const reasons: string[] = [];
+  const v2 = mounts.find((m) => m.fstype === 'cgroup2');
+  const v2Path = membership.split('\n').find((line) => line.startsWith('0::'))?.slice(3);
+  if (v2 && v2Path !== undefined) {
+    const dir = within(v2, v2Path);
+    const controllers = readOrEmpty(path.join(dir, 'cgroup.controllers')).split(/\s+/);
+    if (controllers.includes('memory')) return { driver: cgroupV2, dir };
+    reasons.push(`cgroup v2 at ${v2.point} has no memory controller for ${dir}`);
+  } else {
+    reasons.push('no cgroup v2 hierarchy is mounted');
+  }
+  const v1 = mounts.find((m) => m.fstype === 'cgroup' && m.superOptions.includes('memory'));
+  const v1Path = membership
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields.length >= 3 && fields[1]!.split(',').includes('memory'))?.[2];
+  if (v1 && v1Path !== undefined) return { driver: cgroupV1, dir: within(v1, v1Path) };
+  reasons.push('no cgroup v1 memory controller is mounted');
+  return { missing: reasons.join('; ') };
+}
+
+function parseMountinfo(text: string): Mount[] {
+  const mounts: Mount[] = [];
+  for (const line of text.split('\n')) {
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-');
+    if (dash < 0 || fields.length < dash + 4) continue;
+    mounts.push({
+      root: unescape(fields[3]!),
+      point: unescape(fields[4]!),
+      fstype: fields[dash + 1]!,
+      superOptions: fields[dash + 3]!.split(','),
+    });
+  }
+  return mounts;
+}
+
+/** The directory of cgroup `cgroupPath` under a mount that shows the hierarchy from `root`. */
+function within(mount: Mount, cgroupPath: string): string {
+  const relative = mount.root === '/' ? cgroupPath : path.relative(mount.root, cgroupPath);
+  return path.join(mount.point, relative.startsWith('..') ? '' : relative);
+}
+
+/** mountinfo escapes space, tab, newline and backslash as octal. */
+function unescape(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}

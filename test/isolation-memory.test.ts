@@ -1,0 +1,127 @@
+// Memory limits through cgroups, on the machine's real hierarchy: a function
+// past its limit is killed and reported as out of memory with Max Memory
+// Used near the limit, its neighbour keeps answering, and no cgroup is left
+// behind after stop or after a SIGKILL of the runtime and a restart.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findMemoryHierarchy } from '../src/isolation/memory-hierarchy';
+import { Runtime } from '../src/runtime';
+import { stateDirKey } from '../src/system/state-key';
+import { ensureBuilt, startCli } from './helpers/cli';
+import { buildExecutable, ensureSdk, examplesDir, tempDir, writeGroup } from './helpers/sdk';
+import { waitFor } from './helpers/wait';
+
+const hierarchy = findMemoryHierarchy();
+const skipReason = 'missing' in hierarchy ? `no usable memory cgroup here: ${hierarchy.missing}` : undefined;
+if ('missing' in hierarchy) console.log(`skipping the cgroup memory tests: ${skipReason}`);
+else console.log(`cgroup memory tests on the real cgroup v${hierarchy.driver.version} hierarchy at ${hierarchy.dir}`);
+
+/** The runtime's parent group for a state directory. */
+function runtimeGroup(stateDir: string): string {
+  if ('missing' in hierarchy) throw new Error('no hierarchy');
+  return path.join(hierarchy.dir, `nanolambda-${stateDirKey(stateDir)}`);
+}
+
+function subgroups(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+}
+
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+Z/m.test(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(skipReason !== undefined)('memory limits', () => {
+  let runtime: Runtime;
+  let dir: string;
+
+  beforeAll(async () => {
+    ensureSdk();
+    dir = tempDir('memory-limits');
+    const group = writeGroup(dir, [
+      { name: 'allocator', executable: path.join(examplesDir, 'allocator'), maxInstances: 1 },
+      { name: 'echo', executable: path.join(examplesDir, 'echo') },
+    ]);
+    // MemorySize in KB, as Greengrass has it: 16 MB for the allocator.
+    const json = JSON.parse(fs.readFileSync(group, 'utf8'));
+    json.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.MemorySize = 16384;
+    fs.writeFileSync(group, JSON.stringify(json));
+    runtime = await Runtime.start({ group, http: false });
+  });
+
+  afterAll(async () => {
+    await runtime?.stop();
+  });
+
+  it('kills a function past its limit, says it ran out of memory, and the neighbour keeps answering', async () => {
+    expect((await runtime.invoke('allocator', '4')).payload.toString()).toBe('4');
+    const killed = await runtime.invoke('allocator', '64');
+    expect(killed.functionError).toBe('Unhandled');
+    const error = JSON.parse(killed.payload.toString());
+    expect(error.errorType).toBe('Runtime.ExitError');
+    expect(error.errorMessage).toMatch(/signal: killed \(SIGKILL\): Runtime\.OutOfMemory: .*memory limit of 16 MB/);
+    expect((await runtime.invoke('echo', 'still here')).payload.toString()).toBe('still here');
+    // A fresh worker for the next one.
+    expect((await runtime.invoke('allocator', '4')).payload.toString()).toBe('4');
+
+    const log = runtime.logPathOf('allocator');
+    const report = () => fs.readFileSync(log, 'utf8').split('\n').find((l) => l.startsWith(`REPORT RequestId: ${killed.requestId}`));
+    await waitFor(() => report() !== undefined, 10_000, 'the REPORT line of the killed invocation');
+    const m = /Memory Size: (\d+) MB\tMax Memory Used: (\d+) MB.*\tStatus: error\tError Type: Runtime\.OutOfMemory$/.exec(report()!);
+    expect(m, report()).not.toBeNull();
+    expect(Number(m![1])).toBe(16);
+    expect(Number(m![2])).toBeGreaterThanOrEqual(14);
+    expect(Number(m![2])).toBeLessThanOrEqual(17);
+  });
+
+  it('gives every worker its own group under the runtime\'s, and removes them all on stop', async () => {
+    const other = tempDir('memory-stop');
+    const group = writeGroup(other, [{ name: 'echo', executable: path.join(examplesDir, 'echo'), maxInstances: 2 }]);
+    const second = await Runtime.start({ group, http: false });
+    const parent = runtimeGroup(path.join(other, 'state'));
+    await Promise.all([second.invoke('echo', 'a'), second.invoke('echo', 'b')]);
+    const pool = second.poolFor(second.registry.resolve('echo').fn);
+    expect(subgroups(parent).length).toBe(pool.workers.length);
+    for (const worker of pool.workers) {
+      const procs = fs.readFileSync(path.join(parent, subgroups(parent).find((g) => fs.readFileSync(path.join(parent, g, 'cgroup.procs'), 'utf8').includes(String(worker.pid)))!, 'cgroup.procs'), 'utf8');
+      expect(procs).toContain(String(worker.pid));
+    }
+    await second.stop();
+    expect(fs.existsSync(parent)).toBe(false);
+  });
+});
+
+describe.skipIf(skipReason !== undefined)('after a SIGKILL of the runtime', () => {
+  it('the next start on its state directory kills what the function forked and removes the stale groups', async () => {
+    ensureSdk();
+    ensureBuilt();
+    const dir = tempDir('memory-sigkill');
+    const forker = buildExecutable(path.join(__dirname, 'fixtures', 'forker.c'), dir);
+    const group = writeGroup(dir, [{ name: 'forker', executable: forker }], [], { Http: { Port: 0 } });
+    const first = await startCli([group], dir);
+    const parent = runtimeGroup(path.join(dir, 'state'));
+    const response = await fetch(`${first.endpoint}/2015-03-31/functions/forker/invocations`, { method: 'POST', body: '' });
+    const escaped = Number(await response.text());
+    expect(alive(escaped)).toBe(true);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    // The worker died with its runtime; the child it forked into its own session did not.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(alive(escaped)).toBe(true);
+    expect(subgroups(parent).length).toBe(1);
+
+    const second = await startCli([group], dir);
+    try {
+      expect(alive(escaped)).toBe(false);
+      expect(subgroups(parent)).toEqual([]);
+    } finally {
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }
+    expect(fs.existsSync(parent)).toBe(false);
+  });
+});
