@@ -45,10 +45,12 @@ describe.skipIf(skipReason !== undefined)('memory limits', () => {
     const group = writeGroup(dir, [
       { name: 'allocator', executable: path.join(examplesDir, 'allocator'), maxInstances: 1 },
       { name: 'echo', executable: path.join(examplesDir, 'echo') },
+      { name: 'pinned', executable: path.join(examplesDir, 'allocator'), pinned: true },
     ]);
-    // MemorySize in KB, as Greengrass has it: 16 MB for the allocator.
+    // MemorySize in KB, as Greengrass has it: 16 MB for both allocators.
     const json = JSON.parse(fs.readFileSync(group, 'utf8'));
     json.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.MemorySize = 16384;
+    json.FunctionDefinitionVersion.Functions[2].FunctionConfiguration.MemorySize = 16384;
     fs.writeFileSync(group, JSON.stringify(json));
     runtime = await Runtime.start({ group, http: false });
   });
@@ -76,6 +78,13 @@ describe.skipIf(skipReason !== undefined)('memory limits', () => {
     expect(Number(m![1])).toBe(16);
     expect(Number(m![2])).toBeGreaterThanOrEqual(14);
     expect(Number(m![2])).toBeLessThanOrEqual(17);
+  });
+
+  it('a pinned function killed for memory fails that invocation only; the ones queued behind it run on its new worker', async () => {
+    const results = await Promise.all(['3', '64', '5', '6'].map((mb) => runtime.invoke('pinned', mb)));
+    expect(results.map((r) => r.functionError)).toEqual([undefined, 'Unhandled', undefined, undefined]);
+    expect(JSON.parse(results[1]!.payload.toString()).errorMessage).toMatch(/Runtime\.OutOfMemory/);
+    expect(results.filter((r) => !r.functionError).map((r) => r.payload.toString())).toEqual(['3', '5', '6']);
   });
 
   it('gives every worker its own group under the runtime\'s, and removes them all on stop', async () => {
