@@ -114,12 +114,9 @@ export class Runtime implements Invoker {
     // First: it refuses to start when another runtime holds the state directory.
     runtime.controlSocket = await openControlSocket(group.stateDir, () => runtime.status());
     // Then the cgroups: stale ones of a runtime that died on this state directory go first.
-    const cgroups = await openCgroups(group.stateDir);
-    if ('missing' in cgroups) {
-      process.emitWarning(`functions run without memory limits: ${cgroups.missing}`, { code: 'NANOLAMBDA_NO_CGROUPS' });
-    } else {
-      runtime.cgroups = cgroups;
-    }
+    const { cgroups, missing } = await openCgroups(group.stateDir);
+    for (const line of missing) process.emitWarning(`functions run without ${line}`, { code: 'NANOLAMBDA_NO_CGROUPS' });
+    runtime.cgroups = cgroups;
     runtime.sweeper.start();
     for (const pool of runtime.pools.values()) pool.start();
     try {
@@ -311,11 +308,11 @@ export class Runtime implements Invoker {
       this.envs.set(fn, env);
     }
     // Its own group, which the launcher joins before exec (so the limit holds from the first byte).
-    const cgroup = this.cgroups?.worker(fn.name, fn.memoryBytes);
+    const cgroup = this.cgroups?.worker(fn.name, { memoryBytes: fn.memoryBytes, maxProcesses: fn.maxProcesses });
     try {
       return new ExecutableWorker(fn, hooks, {
         launcherPath: this.launcherPath,
-        env: cgroup ? { ...env, NANOLAMBDA_CGROUP_PROCS: cgroup.procsFile } : env,
+        env: cgroup ? { ...env, NANOLAMBDA_CGROUP_PROCS: cgroup.procsFiles } : env,
         log: this.logs.workerLog(fn),
         ringBytes: this.options.ringBytes ?? DEFAULT_RING_BYTES,
         cgroup,

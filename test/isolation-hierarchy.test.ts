@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cgroupV1, cgroupV2 } from '../src/isolation/cgroup-driver';
-import { findMemoryHierarchy } from '../src/isolation/memory-hierarchy';
+import { findHierarchy } from '../src/isolation/cgroup-hierarchy';
 import { tempDir } from './helpers/sdk';
 
 const V1_LINE = (point: string) => `35 25 0:30 / ${point} rw,nosuid,nodev,noexec,relatime shared:12 - cgroup cgroup rw,memory`;
@@ -29,7 +29,7 @@ describe('finding the memory controller', () => {
     fs.mkdirSync(path.join(mount, 'system.slice', 'gateway.service'), { recursive: true });
     fs.writeFileSync(path.join(mount, 'system.slice', 'gateway.service', 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
     const [mi, cg] = procFiles(dir, [V2_LINE(mount), V1_LINE(path.join(dir, 'v1'))], ['0::/system.slice/gateway.service', '4:memory:/']);
-    const found = findMemoryHierarchy(mi, cg);
+    const found = findHierarchy('memory', mi, cg);
     expect(found).toMatchObject({ dir: path.join(mount, 'system.slice', 'gateway.service') });
     expect('driver' in found && found.driver.version).toBe(2);
   });
@@ -40,15 +40,23 @@ describe('finding the memory controller', () => {
     fs.mkdirSync(v2);
     fs.writeFileSync(path.join(v2, 'cgroup.controllers'), 'hugetlb\n');
     const [mi, cg] = procFiles(dir, [V2_LINE(v2), V1_LINE(path.join(dir, 'memory'))], ['4:memory:/process_api/abc', '0::/']);
-    const found = findMemoryHierarchy(mi, cg);
+    const found = findHierarchy('memory', mi, cg);
     expect(found).toMatchObject({ dir: path.join(dir, 'memory', 'process_api', 'abc') });
     expect('driver' in found && found.driver.version).toBe(1);
+  });
+
+  it('finds pids in its own v1 hierarchy, apart from memory', () => {
+    const dir = tempDir('hierarchy-pids');
+    const pidsLine = `38 30 0:35 / ${path.join(dir, 'pids')} rw,relatime - cgroup cgroup rw,pids`;
+    const [mi, cg] = procFiles(dir, [V1_LINE(path.join(dir, 'memory')), pidsLine], ['8:pids:/', '4:memory:/svc', '0::/']);
+    expect(findHierarchy('pids', mi, cg)).toMatchObject({ controller: 'pids', dir: path.join(dir, 'pids') });
+    expect(findHierarchy('memory', mi, cg)).toMatchObject({ controller: 'memory', dir: path.join(dir, 'memory', 'svc') });
   });
 
   it('says why when there is none', () => {
     const dir = tempDir('hierarchy-none');
     const [mi, cg] = procFiles(dir, ['22 1 0:21 / /proc rw - proc proc rw'], ['0::/']);
-    expect(findMemoryHierarchy(mi, cg)).toEqual({ missing: 'no cgroup v2 hierarchy is mounted; no cgroup v1 memory controller is mounted' });
+    expect(findHierarchy('memory', mi, cg)).toEqual({ missing: 'no cgroup v2 hierarchy is mounted; no cgroup v1 memory controller is mounted' });
   });
 });
 
@@ -64,8 +72,10 @@ describe('the v2 and v1 files', () => {
     expect(fs.readFileSync(path.join(dir, 'memory.swap.max'), 'utf8')).toBe('0');
     expect(cgroupV2.oomKills(dir)).toBe(1);
     expect(cgroupV2.peakBytes(dir)).toBe(16773120);
-    cgroupV2.prepareParent(dir);
+    cgroupV2.prepareParent(dir, 'memory');
     expect(fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8')).toBe('+memory');
+    cgroupV2.limitPids(dir, 64);
+    expect(fs.readFileSync(path.join(dir, 'pids.max'), 'utf8')).toBe('64');
   });
 
   it('v2 on a kernel without memory.peak reports no peak', () => {

@@ -158,6 +158,7 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
       onFailure: settings.onFailure,
     },
     systemLogLevel: settings.systemLogLevel,
+    maxProcesses: settings.maxProcesses,
   };
 }
 

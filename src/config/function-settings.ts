@@ -12,6 +12,7 @@
 //   "RetryDelaySeconds": 60          delay before the first retry (doubles after), 0..3600
 //   "OnFailure": {"Topic": "t"} | {"File": "dead.jsonl"}   where a failed Event goes
 //   "SystemLogLevel": "INFO"         "WARN": no START/END/REPORT for invocations that succeed
+//   "MaxProcesses": 1024             processes and threads of a worker at most (Lambda's quota), 1..65536
 import path from 'node:path';
 import type { FailureDestination } from './types';
 import { describe, Fields } from './fields';
@@ -35,6 +36,7 @@ export interface FunctionSettings {
   retryDelayMs: number;
   onFailure: FailureDestination | undefined;
   systemLogLevel: 'INFO' | 'WARN';
+  maxProcesses: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
@@ -47,6 +49,7 @@ export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
   retryDelayMs: DEFAULT_RETRY_DELAY_S * 1000,
   onFailure: undefined,
   systemLogLevel: 'INFO',
+  maxProcesses: 1024,
 });
 
 const KEYS = [
@@ -59,6 +62,7 @@ const KEYS = [
   'RetryDelaySeconds',
   'OnFailure',
   'SystemLogLevel',
+  'MaxProcesses',
 ] as const;
 const LOG_LEVELS = ['INFO', 'WARN'] as const;
 
@@ -82,6 +86,7 @@ export function parseFunctionSettings(value: unknown, p: string, f: Fields, base
     retryDelayMs: seconds(obj.RetryDelaySeconds, `${p}.RetryDelaySeconds`, f, 0, 3600, d.retryDelayMs, false),
     onFailure: obj.OnFailure === undefined ? undefined : parseDestination(obj.OnFailure, `${p}.OnFailure`, f, baseDir),
     systemLogLevel: obj.SystemLogLevel === undefined ? d.systemLogLevel : f.oneOf(obj.SystemLogLevel, `${p}.SystemLogLevel`, LOG_LEVELS),
+    maxProcesses: obj.MaxProcesses === undefined ? d.maxProcesses : f.integer(obj.MaxProcesses, `${p}.MaxProcesses`, 1, 65536),
   };
 }
 

@@ -47,6 +47,8 @@ export interface FunctionSpec {
    * per invocation costs too much CPU or flash wear.
    */
   systemLogLevel: 'INFO' | 'WARN';
+  /** Processes and threads of a worker at most (its pids cgroup): a fork bomb stops there. */
+  maxProcesses: number;
 }
 
 /** Lambda's asynchronous invocation settings (shared/spec/lambda-api.md). */

@@ -1,5 +1,6 @@
-// The two cgroup hierarchies' file names for what nanolambda needs of the
-// memory controller: a limit with swap off, the OOM-kill count, the peak.
+// The two cgroup hierarchies' file names for what nanolambda needs: of the
+// memory controller a limit with swap off, the OOM-kill count, the peak; of
+// the pids controller a limit on processes and threads (pids.max in both).
 //   v1: memory.limit_in_bytes (+ memory.memsw.limit_in_bytes where swap
 //       accounting exists), memory.oom_control's oom_kill, memory.max_usage_in_bytes
 //   v2: memory.max, memory.swap.max, memory.events' oom_kill, memory.peak
@@ -9,21 +10,27 @@ import path from 'node:path';
 
 export interface CgroupDriver {
   readonly version: 1 | 2;
-  /** Make `dir` a group whose children may have memory limits (v2: enable the controller). */
-  prepareParent(dir: string): void;
+  /** Make `dir` a group whose children may have `controller` limits (v2: enable it for them). */
+  prepareParent(dir: string, controller: string): void;
   /** Limit a group's memory to `bytes`, swap included, so the limit is real. */
   limitMemory(dir: string, bytes: number): void;
   /** How many processes of the group the kernel killed for lack of memory. */
   oomKills(dir: string): number;
   /** The group's peak memory in bytes, when the kernel reports it. */
   peakBytes(dir: string): number | undefined;
+  /** Processes and threads of the group at most (a fork bomb stops there). */
+  limitPids(dir: string, max: number): void;
+}
+
+function limitPids(dir: string, max: number): void {
+  fs.writeFileSync(path.join(dir, 'pids.max'), String(max));
 }
 
 export const cgroupV1: CgroupDriver = {
   version: 1,
-  prepareParent(dir) {
+  prepareParent(dir, controller) {
     // Children's usage counts against the parent (nanolambda's own limit, if set).
-    writeIfPresent(path.join(dir, 'memory.use_hierarchy'), '1');
+    if (controller === 'memory') writeIfPresent(path.join(dir, 'memory.use_hierarchy'), '1');
   },
   limitMemory(dir, bytes) {
     fs.writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(bytes));
@@ -36,12 +43,13 @@ export const cgroupV1: CgroupDriver = {
   peakBytes(dir) {
     return numberIn(readOrEmpty(path.join(dir, 'memory.max_usage_in_bytes')));
   },
+  limitPids,
 };
 
 export const cgroupV2: CgroupDriver = {
   version: 2,
-  prepareParent(dir) {
-    fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), '+memory');
+  prepareParent(dir, controller) {
+    fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), `+${controller}`);
   },
   limitMemory(dir, bytes) {
     fs.writeFileSync(path.join(dir, 'memory.max'), String(bytes));
@@ -53,6 +61,7 @@ export const cgroupV2: CgroupDriver = {
   peakBytes(dir) {
     return numberIn(readOrEmpty(path.join(dir, 'memory.peak')));
   },
+  limitPids,
 };
 
 function writeIfPresent(file: string, value: string): void {

@@ -1,16 +1,26 @@
-// The runtime's memory cgroups, or a one-line reason why this machine gives
-// none (then functions run without memory limits, and the runtime says so
-// once at start).
+// The runtime's cgroups (memory and pids), or a one-line reason per
+// controller this machine does not give (then functions run without that
+// limit, and the runtime says so once at start).
 import { stateDirKey } from '../system/state-key';
-import { findMemoryHierarchy } from './memory-hierarchy';
+import { findHierarchy, type Controller, type Hierarchy } from './cgroup-hierarchy';
 import { RuntimeCgroups } from './runtime-cgroups';
 
-export async function openCgroups(stateDir: string): Promise<RuntimeCgroups | { missing: string }> {
-  const hierarchy = findMemoryHierarchy();
-  if ('missing' in hierarchy) return hierarchy;
+const CONTROLLERS: readonly Controller[] = ['memory', 'pids'];
+
+/** `missing`: what functions will run without, one line each ("pids limits (why)"). */
+export async function openCgroups(stateDir: string): Promise<{ cgroups: RuntimeCgroups | undefined; missing: string[] }> {
+  const found: Hierarchy[] = [];
+  const missing: string[] = [];
+  for (const controller of CONTROLLERS) {
+    const hierarchy = findHierarchy(controller);
+    if ('missing' in hierarchy) missing.push(`${controller} limits (${hierarchy.missing})`);
+    else found.push(hierarchy);
+  }
+  if (found.length === 0) return { cgroups: undefined, missing };
   try {
-    return await RuntimeCgroups.open(hierarchy, stateDirKey(stateDir));
+    return { cgroups: await RuntimeCgroups.open(found, stateDirKey(stateDir)), missing };
   } catch (error) {
-    return { missing: `cannot create memory cgroups under ${hierarchy.dir} (cgroup v${hierarchy.driver.version}): ${(error as Error).message}` };
+    const where = found.map((h) => `${h.dir} (${h.controller}, cgroup v${h.driver.version})`).join(', ');
+    return { cgroups: undefined, missing: [...missing, `cgroup limits (cannot create groups under ${where}: ${(error as Error).message})`] };
   }
 }

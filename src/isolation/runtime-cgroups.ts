@@ -1,6 +1,6 @@
-// The runtime's memory cgroups: one parent per state directory,
+// The runtime's cgroups: one parent per state directory and hierarchy,
 // <own cgroup>/nanolambda-<state key>, and one group per worker below it,
-// limited to its function's MemorySize. The launcher joins the worker's
+// limited to its function's MemorySize and MaxProcesses. The launcher joins the worker's
 // group before exec, so everything the function does and forks is charged
 // and limited, and can be found and killed later.
 //
@@ -11,79 +11,114 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CgroupDriver } from './cgroup-driver';
-import type { MemoryHierarchy } from './memory-hierarchy';
+import type { Controller, Hierarchy } from './cgroup-hierarchy';
 
 /** How long removing a group waits for its processes to be gone. */
 const REMOVE_TIMEOUT_MS = 2000;
 const REMOVE_RETRY_MS = 10;
 
+export interface WorkerLimits {
+  /** Memory with swap, in bytes; undefined for none. */
+  memoryBytes: number | undefined;
+  /** Processes and threads at most. */
+  maxProcesses: number;
+}
+
+/** One worker's groups: one per hierarchy (v2 has one for all controllers, v1 one per controller). */
 export class WorkerCgroup {
   constructor(
-    private readonly driver: CgroupDriver,
-    readonly dir: string,
-    /** The limit, if the function has one. */
+    /** The memory group, when the machine has a memory controller. */
+    private readonly memory: { driver: CgroupDriver; dir: string } | undefined,
+    readonly dirs: readonly string[],
+    /** The memory limit, if the function has one. */
     readonly limitBytes: number | undefined,
   ) {}
 
-  /** The file the launcher writes its pid to. */
-  get procsFile(): string {
-    return path.join(this.dir, 'cgroup.procs');
+  /** The cgroup.procs files the launcher writes its pid to, ':'-separated. */
+  get procsFiles(): string {
+    return this.dirs.map((dir) => path.join(dir, 'cgroup.procs')).join(':');
   }
 
   /** Whether the kernel killed a process of the group for lack of memory. */
   oomKilled(): boolean {
-    return this.driver.oomKills(this.dir) > 0;
+    return this.memory !== undefined && this.memory.driver.oomKills(this.memory.dir) > 0;
   }
 
   /** Peak memory of the group in KB (readable after its processes died, until removal). */
   peakKb(): number | undefined {
-    const bytes = this.driver.peakBytes(this.dir);
+    const bytes = this.memory?.driver.peakBytes(this.memory.dir);
     return bytes === undefined ? undefined : Math.ceil(bytes / 1024);
   }
 
   /** Kill what is left in it and remove it. */
-  remove(): Promise<void> {
-    return removeGroup(this.dir);
+  async remove(): Promise<void> {
+    for (const dir of this.dirs) await removeGroup(dir);
   }
+}
+
+/** A runtime's parent group in one hierarchy, and the controllers it serves there. */
+interface Root {
+  driver: CgroupDriver;
+  dir: string;
+  controllers: Controller[];
 }
 
 export class RuntimeCgroups {
   private next = 0;
 
-  private constructor(
-    private readonly driver: CgroupDriver,
-    readonly dir: string,
-  ) {}
+  private constructor(private readonly roots: readonly Root[]) {}
 
-  /** Create (or clean up and reuse) the parent group of a state directory's runtime. */
-  static async open(hierarchy: MemoryHierarchy, stateKey: string): Promise<RuntimeCgroups> {
-    const dir = path.join(hierarchy.dir, `nanolambda-${stateKey}`);
-    if (fs.existsSync(dir)) await removeGroup(dir);
-    fs.mkdirSync(dir);
-    hierarchy.driver.prepareParent(dir);
-    return new RuntimeCgroups(hierarchy.driver, dir);
+  /**
+   * Create (or clean up and reuse) the runtime's parent groups: one per
+   * hierarchy the controllers live in.
+   */
+  static async open(hierarchies: readonly Hierarchy[], stateKey: string): Promise<RuntimeCgroups> {
+    const roots: Root[] = [];
+    for (const h of hierarchies) {
+      const dir = path.join(h.dir, `nanolambda-${stateKey}`);
+      const shared = roots.find((root) => root.dir === dir);
+      if (shared) shared.controllers.push(h.controller);
+      else roots.push({ driver: h.driver, dir, controllers: [h.controller] });
+    }
+    for (const root of roots) {
+      if (fs.existsSync(root.dir)) await removeGroup(root.dir);
+      fs.mkdirSync(root.dir);
+      for (const controller of root.controllers) root.driver.prepareParent(root.dir, controller);
+    }
+    return new RuntimeCgroups(roots);
   }
 
-  get version(): 1 | 2 {
-    return this.driver.version;
+  /** The controllers and their cgroup versions, e.g. "memory v1, pids v1". */
+  describe(): string {
+    return this.roots.flatMap((root) => root.controllers.map((c) => `${c} v${root.driver.version}`)).join(', ');
   }
 
-  /** A new group for one worker of a function. */
-  worker(functionName: string, limitBytes: number | undefined): WorkerCgroup {
-    const dir = path.join(this.dir, `${functionName}-${++this.next}`);
-    fs.mkdirSync(dir);
+  /** New groups for one worker of a function, with its limits. */
+  worker(functionName: string, limits: WorkerLimits): WorkerCgroup {
+    const name = `${functionName}-${++this.next}`;
+    const dirs: string[] = [];
+    let memory: { driver: CgroupDriver; dir: string } | undefined;
     try {
-      if (limitBytes !== undefined) this.driver.limitMemory(dir, limitBytes);
+      for (const root of this.roots) {
+        const dir = path.join(root.dir, name);
+        fs.mkdirSync(dir);
+        dirs.push(dir);
+        if (root.controllers.includes('memory')) {
+          memory = { driver: root.driver, dir };
+          if (limits.memoryBytes !== undefined) root.driver.limitMemory(dir, limits.memoryBytes);
+        }
+        if (root.controllers.includes('pids')) root.driver.limitPids(dir, limits.maxProcesses);
+      }
     } catch (error) {
-      fs.rmdirSync(dir);
+      for (const dir of dirs) fs.rmdirSync(dir);
       throw error;
     }
-    return new WorkerCgroup(this.driver, dir, limitBytes);
+    return new WorkerCgroup(memory, dirs, limits.memoryBytes);
   }
 
   /** Kill what is left and remove every group. */
-  close(): Promise<void> {
-    return removeGroup(this.dir);
+  async close(): Promise<void> {
+    for (const root of this.roots) await removeGroup(root.dir);
   }
 }
 

@@ -1,19 +1,23 @@
-// Where this machine's memory controller is, and where this process sits in
-// it: nanolambda's groups go below the runtime's own cgroup, so whatever
-// limits the runtime (a systemd unit's MemoryMax, a container) limits its
-// functions too. cgroup v2 is preferred; v1 (memory.limit_in_bytes) is what
-// Greengrass V1 needed and what many gateways still run.
+// Where this machine's cgroup controllers (memory, pids) are, and where this
+// process sits in them: nanolambda's groups go below the runtime's own
+// cgroup, so whatever limits the runtime (a systemd unit's MemoryMax, a
+// container) limits its functions too. cgroup v2 is preferred; v1
+// (memory.limit_in_bytes) is what Greengrass V1 needed and what many
+// gateways still run. On v1 each controller is a hierarchy of its own.
 import fs from 'node:fs';
 import path from 'node:path';
 import { cgroupV1, cgroupV2, readOrEmpty, type CgroupDriver } from './cgroup-driver';
 
-export interface MemoryHierarchy {
+export type Controller = 'memory' | 'pids';
+
+export interface Hierarchy {
+  controller: Controller;
   driver: CgroupDriver;
-  /** The runtime's own memory cgroup directory. */
+  /** The runtime's own cgroup directory in it. */
   dir: string;
 }
 
-export type MemoryHierarchyOrWhyNot = MemoryHierarchy | { missing: string };
+export type HierarchyOrWhyNot = Hierarchy | { missing: string };
 
 interface Mount {
   /** The part of the hierarchy the mount shows ('/' unless in a container). */
@@ -24,7 +28,11 @@ interface Mount {
 }
 
 /** Read /proc/self/mountinfo and /proc/self/cgroup (paths overridable for tests). */
-export function findMemoryHierarchy(mountinfo = '/proc/self/mountinfo', selfCgroup = '/proc/self/cgroup'): MemoryHierarchyOrWhyNot {
+export function findHierarchy(
+  controller: Controller,
+  mountinfo = '/proc/self/mountinfo',
+  selfCgroup = '/proc/self/cgroup',
+): HierarchyOrWhyNot {
   let mounts: Mount[];
   let membership: string;
   try {
@@ -39,18 +47,18 @@ export function findMemoryHierarchy(mountinfo = '/proc/self/mountinfo', selfCgro
   if (v2 && v2Path !== undefined) {
     const dir = within(v2, v2Path);
     const controllers = readOrEmpty(path.join(dir, 'cgroup.controllers')).split(/\s+/);
-    if (controllers.includes('memory')) return { driver: cgroupV2, dir };
-    reasons.push(`cgroup v2 at ${v2.point} has no memory controller for ${dir}`);
+    if (controllers.includes(controller)) return { controller, driver: cgroupV2, dir };
+    reasons.push(`cgroup v2 at ${v2.point} has no ${controller} controller for ${dir}`);
   } else {
     reasons.push('no cgroup v2 hierarchy is mounted');
   }
-  const v1 = mounts.find((m) => m.fstype === 'cgroup' && m.superOptions.includes('memory'));
+  const v1 = mounts.find((m) => m.fstype === 'cgroup' && m.superOptions.includes(controller));
   const v1Path = membership
     .split('\n')
     .map((line) => line.split(':'))
-    .find((fields) => fields.length >= 3 && fields[1]!.split(',').includes('memory'))?.[2];
-  if (v1 && v1Path !== undefined) return { driver: cgroupV1, dir: within(v1, v1Path) };
-  reasons.push('no cgroup v1 memory controller is mounted');
+    .find((fields) => fields.length >= 3 && fields[1]!.split(',').includes(controller))?.[2];
+  if (v1 && v1Path !== undefined) return { controller, driver: cgroupV1, dir: within(v1, v1Path) };
+  reasons.push(`no cgroup v1 ${controller} controller is mounted`);
   return { missing: reasons.join('; ') };
 }
 
@@ -73,7 +81,7 @@ function parseMountinfo(text: string): Mount[] {
 /** The directory of cgroup `cgroupPath` under a mount that shows the hierarchy from `root`. */
 function within(mount: Mount, cgroupPath: string): string {
   const relative = mount.root === '/' ? cgroupPath : path.relative(mount.root, cgroupPath);
-  return path.join(mount.point, relative.startsWith('..') ? '' : relative);
+  return path.join(mount.point, relative.startsWith('..') ? '' : relative.replace(/^\/+/, ''));
 }
 
 /** mountinfo escapes space, tab, newline and backslash as octal. */

@@ -1,18 +1,19 @@
-// Memory limits through cgroups, on the machine's real hierarchy: a function
-// past its limit is killed and reported as out of memory with Max Memory
-// Used near the limit, its neighbour keeps answering, and no cgroup is left
-// behind after stop or after a SIGKILL of the runtime and a restart.
+// Limits through cgroups, on the machine's real hierarchies: a function past
+// its memory limit is killed and reported as out of memory with Max Memory
+// Used near the limit; a fork bomb stops at MaxProcesses; the neighbours keep
+// answering; no cgroup is left behind after stop or after a SIGKILL of the
+// runtime and a restart.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findMemoryHierarchy } from '../src/isolation/memory-hierarchy';
+import { findHierarchy } from '../src/isolation/cgroup-hierarchy';
 import { Runtime } from '../src/runtime';
 import { stateDirKey } from '../src/system/state-key';
 import { ensureBuilt, startCli } from './helpers/cli';
 import { buildExecutable, ensureSdk, examplesDir, tempDir, writeGroup } from './helpers/sdk';
 import { waitFor } from './helpers/wait';
 
-const hierarchy = findMemoryHierarchy();
+const hierarchy = findHierarchy('memory');
 const skipReason = 'missing' in hierarchy ? `no usable memory cgroup here: ${hierarchy.missing}` : undefined;
 if ('missing' in hierarchy) console.log(`skipping the cgroup memory tests: ${skipReason}`);
 else console.log(`cgroup memory tests on the real cgroup v${hierarchy.driver.version} hierarchy at ${hierarchy.dir}`);
@@ -101,6 +102,36 @@ describe.skipIf(skipReason !== undefined)('memory limits', () => {
     }
     await second.stop();
     expect(fs.existsSync(parent)).toBe(false);
+  });
+});
+
+const pids = findHierarchy('pids');
+const pidsSkip = 'missing' in pids ? `no usable pids cgroup here: ${pids.missing}` : undefined;
+if ('missing' in pids) console.log(`skipping the fork bomb test: ${pidsSkip}`);
+else console.log(`fork bomb test on the real cgroup v${pids.driver.version} pids hierarchy at ${pids.dir}`);
+
+describe.skipIf(pidsSkip !== undefined)('a fork bomb', () => {
+  it('stops at MaxProcesses; the neighbour keeps answering, and stop kills the lot', async () => {
+    ensureSdk();
+    const dir = tempDir('forkbomb');
+    const bomb = buildExecutable(path.join(__dirname, 'fixtures', 'forkbomb.c'), dir);
+    const group = writeGroup(dir, [
+      { name: 'bomb', executable: bomb, settings: { MaxProcesses: 32 } },
+      { name: 'echo', executable: path.join(examplesDir, 'echo') },
+    ]);
+    const runtime = await Runtime.start({ group, http: false });
+    try {
+      const answer = (await runtime.invoke('bomb', '')).payload.toString();
+      const m = /^forked (\d+): (.*)$/.exec(answer);
+      expect(m, answer).not.toBeNull();
+      // The worker itself (and its threads) count against the 32.
+      expect(Number(m![1])).toBeLessThan(32);
+      expect(m![2]).toBe('Resource temporarily unavailable');
+      expect((await runtime.invoke('echo', 'unbothered')).payload.toString()).toBe('unbothered');
+    } finally {
+      await runtime.stop();
+    }
+    expect(fs.existsSync(path.join('missing' in pids ? '' : pids.dir, `nanolambda-${stateDirKey(path.join(dir, 'state'))}`))).toBe(false);
   });
 });
 
