@@ -308,7 +308,7 @@ export class Runtime implements Invoker {
       this.envs.set(fn, env);
     }
     // Its own group, which the launcher joins before exec (so the limit holds from the first byte).
-    const cgroup = this.cgroups?.worker(fn.name, { memoryBytes: fn.memoryBytes, maxProcesses: fn.maxProcesses });
+    const cgroup = this.cgroups?.worker(fn.name, { memoryBytes: fn.memoryBytes, maxProcesses: fn.maxProcesses, cpuWeight: fn.cpuWeight });
     try {
       return new ExecutableWorker(fn, hooks, {
         launcherPath: this.launcherPath,

@@ -120,6 +120,7 @@ const cases: Array<[string, (g: Json) => void, string, RegExp]> = [
   ['Retry delay negative', (g) => (g.Nanolambda.Functions = { [A]: { RetryDelaySeconds: -1 } }), `Nanolambda.Functions["${A}"].RetryDelaySeconds`, /expected a number of seconds from 0 to 3600, found the number -1/],
   ['OnFailure both', (g) => (g.Nanolambda.Functions = { [A]: { OnFailure: { Topic: 't', File: 'f' } } }), `Nanolambda.Functions["${A}"].OnFailure`, /exactly one of/],
   ['OnFailure wildcard topic', (g) => (g.Nanolambda.Functions = { [A]: { OnFailure: { Topic: 'errors/#' } } }), `Nanolambda.Functions["${A}"].OnFailure.Topic`, /without wildcards, found the string "errors\/#"/],
+  ['CpuWeight too big', (g) => (g.Nanolambda.Functions = { [A]: { CpuWeight: 20000 } }), `Nanolambda.Functions["${A}"].CpuWeight`, /expected an integer from 1 to 10000, found the number 20000/],
   ['MaxProcesses zero', (g) => (g.Nanolambda.Functions = { [A]: { MaxProcesses: 0 } }), `Nanolambda.Functions["${A}"].MaxProcesses`, /expected an integer from 1 to 65536, found the number 0/],
   ['SystemLogLevel unknown', (g) => (g.Nanolambda.Functions = { [A]: { SystemLogLevel: 'DEBUG' } }), `Nanolambda.Functions["${A}"].SystemLogLevel`, /expected one of "INFO", "WARN", found the string "DEBUG"/],
   ['Runtime unknown key', (g) => (g.Nanolambda.Runtime = { MaxWorkers: 3 }), 'Nanolambda.Runtime.MaxWorkers', /unknown field; expected one of MaxConcurrentWorkers, ShutdownGraceSeconds/],

@@ -139,5 +139,6 @@ export function spec(fnArn: string, version?: string): FunctionSpec {
     async: { maxRetries: 2, maxEventAgeMs: 21_600_000, retryDelayMs: 60_000, onFailure: undefined },
     systemLogLevel: 'INFO',
     maxProcesses: 1024,
+    cpuWeight: 100,
   };
 }

@@ -54,6 +54,7 @@ describe.each([
       async: { maxRetries: 2, maxEventAgeMs: 21_600_000, retryDelayMs: 60_000, onFailure: undefined },
       systemLogLevel: 'INFO',
       maxProcesses: 1024,
+      cpuWeight: 100,
     });
 
     expect(agg7!.executable).toBe(path.join(dir, 'code/aggregator-v7/bin/aggregator'));

@@ -135,6 +135,40 @@ describe.skipIf(pidsSkip !== undefined)('a fork bomb', () => {
   });
 });
 
+const cpu = findHierarchy('cpu');
+const cpuSkip = 'missing' in cpu ? `no usable cpu cgroup here: ${cpu.missing}` : undefined;
+if ('missing' in cpu) console.log(`skipping the CPU weight test: ${cpuSkip}`);
+else console.log(`CPU weight test on the real cgroup v${cpu.driver.version} cpu hierarchy at ${cpu.dir}`);
+
+describe.skipIf(cpuSkip !== undefined)('a function spinning on the CPU', () => {
+  it('runs in a group weighted by CpuWeight, under a parent weighted below the runtime; its neighbour keeps answering', async () => {
+    if ('missing' in cpu) return;
+    ensureSdk();
+    const dir = tempDir('cpu-weight');
+    const probe = buildExecutable(path.join(__dirname, 'fixtures', 'probe.c'), dir);
+    const group = writeGroup(dir, [
+      { name: 'spinner', executable: probe, timeout: 10, settings: { CpuWeight: 10 } },
+      { name: 'echo', executable: path.join(examplesDir, 'echo') },
+    ]);
+    const runtime = await Runtime.start({ group, http: false });
+    try {
+      const spinning = runtime.invoke('spinner', 'busy spin=1500');
+      const spinnerPool = runtime.poolFor(runtime.registry.resolve('spinner').fn);
+      await waitFor(() => spinnerPool.workers[0]?.state === 'ready', 5000, 'the spinner to start');
+      const parent = path.join(cpu.dir, `nanolambda-${stateDirKey(path.join(dir, 'state'))}`);
+      const [weights, shares] = cpu.driver.version === 2 ? ['cpu.weight', (w: number) => String(w)] : ['cpu.shares', (w: number) => String(Math.round((w * 1024) / 100))];
+      expect(fs.readFileSync(path.join(parent, weights), 'utf8').trim()).toBe(shares(50));
+      const spinnerGroup = subgroups(parent).find((g) => g.startsWith('spinner-'))!;
+      expect(fs.readFileSync(path.join(parent, spinnerGroup, weights), 'utf8').trim()).toBe(shares(10));
+      expect(fs.readFileSync(path.join(parent, spinnerGroup, 'cgroup.procs'), 'utf8')).toContain(String(spinnerPool.workers[0]!.pid));
+      for (let i = 0; i < 20; i++) expect((await runtime.invoke('echo', `n${i}`)).payload.toString()).toBe(`n${i}`);
+      expect((await spinning).functionError).toBeUndefined();
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
+
 describe.skipIf(skipReason !== undefined)('after a SIGKILL of the runtime', () => {
   it('the next start on its state directory kills what the function forked and removes the stale groups', async () => {
     ensureSdk();

@@ -159,6 +159,7 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     },
     systemLogLevel: settings.systemLogLevel,
     maxProcesses: settings.maxProcesses,
+    cpuWeight: settings.cpuWeight,
   };
 }
 

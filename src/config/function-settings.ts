@@ -13,6 +13,7 @@
 //   "OnFailure": {"Topic": "t"} | {"File": "dead.jsonl"}   where a failed Event goes
 //   "SystemLogLevel": "INFO"         "WARN": no START/END/REPORT for invocations that succeed
 //   "MaxProcesses": 1024             processes and threads of a worker at most (Lambda's quota), 1..65536
+//   "CpuWeight": 100                 a worker's share of contended CPU (cgroup v2 weight), 1..10000
 import path from 'node:path';
 import type { FailureDestination } from './types';
 import { describe, Fields } from './fields';
@@ -37,6 +38,7 @@ export interface FunctionSettings {
   onFailure: FailureDestination | undefined;
   systemLogLevel: 'INFO' | 'WARN';
   maxProcesses: number;
+  cpuWeight: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
@@ -50,6 +52,7 @@ export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
   onFailure: undefined,
   systemLogLevel: 'INFO',
   maxProcesses: 1024,
+  cpuWeight: 100,
 });
 
 const KEYS = [
@@ -63,6 +66,7 @@ const KEYS = [
   'OnFailure',
   'SystemLogLevel',
   'MaxProcesses',
+  'CpuWeight',
 ] as const;
 const LOG_LEVELS = ['INFO', 'WARN'] as const;
 
@@ -87,6 +91,7 @@ export function parseFunctionSettings(value: unknown, p: string, f: Fields, base
     onFailure: obj.OnFailure === undefined ? undefined : parseDestination(obj.OnFailure, `${p}.OnFailure`, f, baseDir),
     systemLogLevel: obj.SystemLogLevel === undefined ? d.systemLogLevel : f.oneOf(obj.SystemLogLevel, `${p}.SystemLogLevel`, LOG_LEVELS),
     maxProcesses: obj.MaxProcesses === undefined ? d.maxProcesses : f.integer(obj.MaxProcesses, `${p}.MaxProcesses`, 1, 65536),
+    cpuWeight: obj.CpuWeight === undefined ? d.cpuWeight : f.integer(obj.CpuWeight, `${p}.CpuWeight`, 1, 10000),
   };
 }
 

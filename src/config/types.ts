@@ -49,6 +49,8 @@ export interface FunctionSpec {
   systemLogLevel: 'INFO' | 'WARN';
   /** Processes and threads of a worker at most (its pids cgroup): a fork bomb stops there. */
   maxProcesses: number;
+  /** Share of contended CPU against the function's other workers and other functions' (cgroup weight, 100 default). */
+  cpuWeight: number;
 }
 
 /** Lambda's asynchronous invocation settings (shared/spec/lambda-api.md). */

@@ -1,6 +1,8 @@
 // The two cgroup hierarchies' file names for what nanolambda needs: of the
 // memory controller a limit with swap off, the OOM-kill count, the peak; of
-// the pids controller a limit on processes and threads (pids.max in both).
+// the pids controller a limit on processes and threads (pids.max in both);
+// of the cpu controller a relative weight (v2 cpu.weight 1-10000, default
+// 100; v1 cpu.shares, default 1024).
 //   v1: memory.limit_in_bytes (+ memory.memsw.limit_in_bytes where swap
 //       accounting exists), memory.oom_control's oom_kill, memory.max_usage_in_bytes
 //   v2: memory.max, memory.swap.max, memory.events' oom_kill, memory.peak
@@ -20,6 +22,8 @@ export interface CgroupDriver {
   peakBytes(dir: string): number | undefined;
   /** Processes and threads of the group at most (a fork bomb stops there). */
   limitPids(dir: string, max: number): void;
+  /** The group's share of contended CPU, as a v2 weight (100 is the default). */
+  weighCpu(dir: string, weight: number): void;
 }
 
 function limitPids(dir: string, max: number): void {
@@ -44,6 +48,9 @@ export const cgroupV1: CgroupDriver = {
     return numberIn(readOrEmpty(path.join(dir, 'memory.max_usage_in_bytes')));
   },
   limitPids,
+  weighCpu(dir, weight) {
+    fs.writeFileSync(path.join(dir, 'cpu.shares'), String(Math.max(2, Math.round((weight * 1024) / 100))));
+  },
 };
 
 export const cgroupV2: CgroupDriver = {
@@ -62,6 +69,9 @@ export const cgroupV2: CgroupDriver = {
     return numberIn(readOrEmpty(path.join(dir, 'memory.peak')));
   },
   limitPids,
+  weighCpu(dir, weight) {
+    fs.writeFileSync(path.join(dir, 'cpu.weight'), String(weight));
+  },
 };
 
 function writeIfPresent(file: string, value: string): void {

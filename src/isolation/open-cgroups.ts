@@ -1,11 +1,11 @@
-// The runtime's cgroups (memory and pids), or a one-line reason per
+// The runtime's cgroups (memory, pids, cpu), or a one-line reason per
 // controller this machine does not give (then functions run without that
 // limit, and the runtime says so once at start).
 import { stateDirKey } from '../system/state-key';
 import { findHierarchy, type Controller, type Hierarchy } from './cgroup-hierarchy';
 import { RuntimeCgroups } from './runtime-cgroups';
 
-const CONTROLLERS: readonly Controller[] = ['memory', 'pids'];
+const CONTROLLERS: readonly Controller[] = ['memory', 'pids', 'cpu'];
 
 /** `missing`: what functions will run without, one line each ("pids limits (why)"). */
 export async function openCgroups(stateDir: string): Promise<{ cgroups: RuntimeCgroups | undefined; missing: string[] }> {

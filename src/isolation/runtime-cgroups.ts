@@ -1,8 +1,9 @@
 // The runtime's cgroups: one parent per state directory and hierarchy,
 // <own cgroup>/nanolambda-<state key>, and one group per worker below it,
-// limited to its function's MemorySize and MaxProcesses. The launcher joins the worker's
-// group before exec, so everything the function does and forks is charged
-// and limited, and can be found and killed later.
+// limited to its function's MemorySize and MaxProcesses and weighted by its
+// CpuWeight. The launcher joins the worker's groups before exec, so
+// everything the function does and forks is charged and limited, and can be
+// found and killed later.
 //
 // A runtime that died (SIGKILL, power) leaves its parent behind, perhaps
 // with processes the function forked. Only one runtime can hold a state
@@ -13,6 +14,12 @@ import path from 'node:path';
 import type { CgroupDriver } from './cgroup-driver';
 import type { Controller, Hierarchy } from './cgroup-hierarchy';
 
+/**
+ * CPU weight of all functions together against the runtime itself (100):
+ * functions spinning forever leave the runtime's event loop two thirds of a
+ * contended core.
+ */
+const FUNCTIONS_CPU_WEIGHT = 50;
 /** How long removing a group waits for its processes to be gone. */
 const REMOVE_TIMEOUT_MS = 2000;
 const REMOVE_RETRY_MS = 10;
@@ -22,6 +29,8 @@ export interface WorkerLimits {
   memoryBytes: number | undefined;
   /** Processes and threads at most. */
   maxProcesses: number;
+  /** Share of contended CPU against the other workers (100 is the default). */
+  cpuWeight: number;
 }
 
 /** One worker's groups: one per hierarchy (v2 has one for all controllers, v1 one per controller). */
@@ -84,6 +93,7 @@ export class RuntimeCgroups {
       if (fs.existsSync(root.dir)) await removeGroup(root.dir);
       fs.mkdirSync(root.dir);
       for (const controller of root.controllers) root.driver.prepareParent(root.dir, controller);
+      if (root.controllers.includes('cpu')) root.driver.weighCpu(root.dir, FUNCTIONS_CPU_WEIGHT);
     }
     return new RuntimeCgroups(roots);
   }
@@ -108,6 +118,7 @@ export class RuntimeCgroups {
           if (limits.memoryBytes !== undefined) root.driver.limitMemory(dir, limits.memoryBytes);
         }
         if (root.controllers.includes('pids')) root.driver.limitPids(dir, limits.maxProcesses);
+        if (root.controllers.includes('cpu')) root.driver.weighCpu(dir, limits.cpuWeight);
       }
     } catch (error) {
       for (const dir of dirs) fs.rmdirSync(dir);
