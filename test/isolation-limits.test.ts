@@ -6,21 +6,31 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findHierarchy } from '../src/isolation/cgroup-hierarchy';
+import { findHierarchy, type Controller, type Hierarchy } from '../src/isolation/cgroup-hierarchy';
 import { Runtime } from '../src/runtime';
 import { stateDirKey } from '../src/system/state-key';
 import { ensureBuilt, startCli } from './helpers/cli';
 import { buildExecutable, ensureSdk, examplesDir, tempDir, writeGroup } from './helpers/sdk';
 import { waitFor } from './helpers/wait';
 
-const hierarchy = findHierarchy('memory');
-const skipReason = 'missing' in hierarchy ? `no usable memory cgroup here: ${hierarchy.missing}` : undefined;
-if ('missing' in hierarchy) console.log(`skipping the cgroup memory tests: ${skipReason}`);
-else console.log(`cgroup memory tests on the real cgroup v${hierarchy.driver.version} hierarchy at ${hierarchy.dir}`);
+/** The machine's hierarchy of a controller, or why the tests that need it skip (printed either way). */
+function realHierarchy(controller: Controller, tests: string): { hierarchy: Hierarchy | undefined; skip: string | undefined } {
+  const found = findHierarchy(controller);
+  if ('missing' in found) {
+    const skip = `no usable ${controller} cgroup here: ${found.missing}`;
+    console.log(`skipping ${tests}: ${skip}`);
+    return { hierarchy: undefined, skip };
+  }
+  console.log(`${tests} on the real cgroup v${found.driver.version} ${controller} hierarchy at ${found.dir}`);
+  return { hierarchy: found, skip: undefined };
+}
 
-/** The runtime's parent group for a state directory. */
-function runtimeGroup(stateDir: string): string {
-  if ('missing' in hierarchy) throw new Error('no hierarchy');
+const memory = realHierarchy('memory', 'the memory limit tests');
+const pids = realHierarchy('pids', 'the fork bomb test');
+const cpu = realHierarchy('cpu', 'the CPU weight test');
+
+/** The runtime's parent group for a state directory in a hierarchy. */
+function runtimeGroup(stateDir: string, hierarchy = memory.hierarchy!): string {
   return path.join(hierarchy.dir, `nanolambda-${stateDirKey(stateDir)}`);
 }
 
@@ -36,7 +46,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe.skipIf(skipReason !== undefined)('memory limits', () => {
+describe.skipIf(memory.skip !== undefined)('memory limits', () => {
   let runtime: Runtime;
   let dir: string;
 
@@ -105,12 +115,7 @@ describe.skipIf(skipReason !== undefined)('memory limits', () => {
   });
 });
 
-const pids = findHierarchy('pids');
-const pidsSkip = 'missing' in pids ? `no usable pids cgroup here: ${pids.missing}` : undefined;
-if ('missing' in pids) console.log(`skipping the fork bomb test: ${pidsSkip}`);
-else console.log(`fork bomb test on the real cgroup v${pids.driver.version} pids hierarchy at ${pids.dir}`);
-
-describe.skipIf(pidsSkip !== undefined)('a fork bomb', () => {
+describe.skipIf(pids.skip !== undefined)('a fork bomb', () => {
   it('stops at MaxProcesses; the neighbour keeps answering, and stop kills the lot', async () => {
     ensureSdk();
     const dir = tempDir('forkbomb');
@@ -131,18 +136,13 @@ describe.skipIf(pidsSkip !== undefined)('a fork bomb', () => {
     } finally {
       await runtime.stop();
     }
-    expect(fs.existsSync(path.join('missing' in pids ? '' : pids.dir, `nanolambda-${stateDirKey(path.join(dir, 'state'))}`))).toBe(false);
+    expect(fs.existsSync(runtimeGroup(path.join(dir, 'state'), pids.hierarchy))).toBe(false);
   });
 });
 
-const cpu = findHierarchy('cpu');
-const cpuSkip = 'missing' in cpu ? `no usable cpu cgroup here: ${cpu.missing}` : undefined;
-if ('missing' in cpu) console.log(`skipping the CPU weight test: ${cpuSkip}`);
-else console.log(`CPU weight test on the real cgroup v${cpu.driver.version} cpu hierarchy at ${cpu.dir}`);
-
-describe.skipIf(cpuSkip !== undefined)('a function spinning on the CPU', () => {
+describe.skipIf(cpu.skip !== undefined)('a function spinning on the CPU', () => {
   it('runs in a group weighted by CpuWeight, under a parent weighted below the runtime; its neighbour keeps answering', async () => {
-    if ('missing' in cpu) return;
+    const hierarchy = cpu.hierarchy!;
     ensureSdk();
     const dir = tempDir('cpu-weight');
     const probe = buildExecutable(path.join(__dirname, 'fixtures', 'probe.c'), dir);
@@ -155,8 +155,8 @@ describe.skipIf(cpuSkip !== undefined)('a function spinning on the CPU', () => {
       const spinning = runtime.invoke('spinner', 'busy spin=1500');
       const spinnerPool = runtime.poolFor(runtime.registry.resolve('spinner').fn);
       await waitFor(() => spinnerPool.workers[0]?.state === 'ready', 5000, 'the spinner to start');
-      const parent = path.join(cpu.dir, `nanolambda-${stateDirKey(path.join(dir, 'state'))}`);
-      const [weights, shares] = cpu.driver.version === 2 ? ['cpu.weight', (w: number) => String(w)] : ['cpu.shares', (w: number) => String(Math.round((w * 1024) / 100))];
+      const parent = runtimeGroup(path.join(dir, 'state'), hierarchy);
+      const [weights, shares] = hierarchy.driver.version === 2 ? ['cpu.weight', (w: number) => String(w)] : ['cpu.shares', (w: number) => String(Math.round((w * 1024) / 100))];
       expect(fs.readFileSync(path.join(parent, weights), 'utf8').trim()).toBe(shares(50));
       const spinnerGroup = subgroups(parent).find((g) => g.startsWith('spinner-'))!;
       expect(fs.readFileSync(path.join(parent, spinnerGroup, weights), 'utf8').trim()).toBe(shares(10));
@@ -169,7 +169,7 @@ describe.skipIf(cpuSkip !== undefined)('a function spinning on the CPU', () => {
   });
 });
 
-describe.skipIf(skipReason !== undefined)('after a SIGKILL of the runtime', () => {
+describe.skipIf(memory.skip !== undefined)('after a SIGKILL of the runtime', () => {
   it('the next start on its state directory kills what the function forked and removes the stale groups', async () => {
     ensureSdk();
     ensureBuilt();

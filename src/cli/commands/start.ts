@@ -51,6 +51,9 @@ async function run(args: ParsedArgs): Promise<number> {
     throw err;
   }
 
+  // Handlers first: whoever reads "listening" below may signal at once.
+  const stopped = stopOnSignal(runtime);
+
   const address = runtime.httpAddress ?? http;
   const endpoint = `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
   const out = process.stdout;
@@ -67,7 +70,11 @@ async function run(args: ParsedArgs): Promise<number> {
       `--cli-binary-format raw-in-base64-out --payload '{}' out.json\n`,
   );
   out.write('Press Ctrl+C to stop.\n');
+  return stopped;
+}
 
+/** Stop the runtime on SIGINT/SIGTERM; resolves with the exit code. A second signal exits at once. */
+function stopOnSignal(runtime: Runtime): Promise<number> {
   return new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
