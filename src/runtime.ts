@@ -66,7 +66,7 @@ export class Runtime implements Invoker {
   private readonly envs = new Map<FunctionSpec, NodeJS.ProcessEnv>();
   private httpServer: { close(): Promise<void> } | undefined;
   private controlSocket: ControlSocket | undefined;
-  /** Memory cgroups of the workers; undefined where the machine has none (see start). */
+  /** The workers' cgroups (memory, pids, cpu); undefined where the machine has none (see start). */
   private cgroups: RuntimeCgroups | undefined;
   private readonly startedAt = new Date();
   /** The durable queue of Event invocations and what runs it (from start to stop). */

@@ -52,7 +52,7 @@ export interface ExecutableWorkerOptions {
   log: WorkerLog;
   /** Bytes of each ring; a power of two. */
   ringBytes: number;
-  /** The worker's memory cgroup (the launcher joins it), when the machine has one. */
+  /** The worker's cgroups (the launcher joins them), when the machine has them. */
   cgroup?: WorkerCgroup;
 }
 
