@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'STATE_DIR_IN_USE' // another runtime uses the state directory
   | 'STORAGE_FAILED' // the state directory refused a write (disk full, I/O error)
   | 'NATIVE_UNAVAILABLE' // the addon or the SDK build is missing
+  | 'ISOLATION_UNAVAILABLE' // the machine cannot isolate functions as configured (no fallback allowed)
   | 'INTERNAL'; // a bug: please report it
 
 export class NanolambdaError extends Error {

@@ -27,7 +27,8 @@ import type { RuntimeCgroups } from './isolation/runtime-cgroups';
 import { poolStatus, type RuntimeStatus } from './control/status';
 import { ExecutableWorker } from './workers/executable-worker';
 import { Invocation, type Outcome } from './workers/invocation';
-import { workerEnvironment } from './workers/worker-environment';
+import { deviceRules } from './isolation/device-rules';
+import { planIsolation, type FunctionLaunch } from './isolation/plan-isolation';
 import type { Worker, WorkerHooks } from './workers/worker';
 
 export interface RuntimeOptions {
@@ -63,7 +64,8 @@ export class Runtime implements Invoker {
   private readonly services: ServiceCalls;
   private readonly launcherPath: string;
   private readonly sdkLibDir: string;
-  private readonly envs = new Map<FunctionSpec, NodeJS.ProcessEnv>();
+  /** Each function's environment and launch plan (set by start, once the machine's isolation is known). */
+  private plans = new Map<FunctionSpec, FunctionLaunch>();
   private httpServer: { close(): Promise<void> } | undefined;
   private controlSocket: ControlSocket | undefined;
   /** The workers' cgroups (memory, pids, cpu); undefined where the machine has none (see start). */
@@ -115,8 +117,13 @@ export class Runtime implements Invoker {
     runtime.controlSocket = await openControlSocket(group.stateDir, () => runtime.status());
     // Then the cgroups: stale ones of a runtime that died on this state directory go first.
     const { cgroups, missing } = await openCgroups(group.stateDir);
-    for (const line of missing) process.emitWarning(`functions run without ${line}`, { code: 'NANOLAMBDA_NO_CGROUPS' });
     runtime.cgroups = cgroups;
+    try {
+      runtime.plans = planIsolation(group, runtime.launcherPath, runtime.sdkLibDir, missing);
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
     runtime.sweeper.start();
     for (const pool of runtime.pools.values()) pool.start();
     try {
@@ -302,20 +309,24 @@ export class Runtime implements Invoker {
   }
 
   private createWorker(fn: FunctionSpec, hooks: WorkerHooks): Worker {
-    let env = this.envs.get(fn);
-    if (!env) {
-      env = workerEnvironment(fn, this.sdkLibDir);
-      this.envs.set(fn, env);
-    }
+    const launch = this.plans.get(fn);
+    if (launch === undefined) throw new NanolambdaError('INTERNAL', `no launch plan for ${fn.arn}: the runtime was not started`);
     // Its own group, which the launcher joins before exec (so the limit holds from the first byte).
-    const cgroup = this.cgroups?.worker(fn.name, { memoryBytes: fn.memoryBytes, maxProcesses: fn.maxProcesses, cpuWeight: fn.cpuWeight });
+    const cgroup = this.cgroups?.worker(fn.name, {
+      memoryBytes: fn.memoryBytes,
+      maxProcesses: fn.maxProcesses,
+      cpuWeight: fn.cpuWeight,
+      devices: launch.container ? deviceRules(fn) : undefined,
+    });
     try {
       return new ExecutableWorker(fn, hooks, {
         launcherPath: this.launcherPath,
-        env: cgroup ? { ...env, NANOLAMBDA_CGROUP_PROCS: cgroup.procsFiles } : env,
+        executable: launch.executable,
+        env: cgroup ? { ...launch.env, NANOLAMBDA_CGROUP_PROCS: cgroup.procsFiles } : launch.env,
         log: this.logs.workerLog(fn),
         ringBytes: this.options.ringBytes ?? DEFAULT_RING_BYTES,
         cgroup,
+        container: launch.container,
       });
     } catch (error) {
       void cgroup?.remove().catch(() => undefined);

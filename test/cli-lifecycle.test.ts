@@ -19,7 +19,7 @@ beforeAll(async () => {
   group = writeGroup(
     dir,
     [
-      { name: 'steady', executable: probe, pinned: true },
+      { name: 'steady', executable: probe, pinned: true, timeout: 10 },
       { name: 'elastic', executable: probe, maxInstances: 2, settings: { MinWarm: 1 } },
     ],
     [],

@@ -140,5 +140,14 @@ export function spec(fnArn: string, version?: string): FunctionSpec {
     systemLogLevel: 'INFO',
     maxProcesses: 1024,
     cpuWeight: 100,
+    codeRoot: '/bin/true',
+    runAs: { uid: 65534, gid: 65534 },
+    supplementaryGids: [],
+    accessSysfs: false,
+    volumes: [],
+    devices: [],
+    maxOpenFiles: 1024,
+    coreFileBytes: 0,
+    tmpBytes: 16384 * 1024,
   };
 }

@@ -55,6 +55,15 @@ describe.each([
       systemLogLevel: 'INFO',
       maxProcesses: 1024,
       cpuWeight: 100,
+      codeRoot: path.join(dir, 'code/sensor'),
+      runAs: { uid: 1000, gid: 1000 }, // DefaultConfig
+      supplementaryGids: [],
+      accessSysfs: false,
+      volumes: [],
+      devices: [],
+      maxOpenFiles: 1024,
+      coreFileBytes: 0,
+      tmpBytes: 16384 * 1024,
     });
 
     expect(agg7!.executable).toBe(path.join(dir, 'code/aggregator-v7/bin/aggregator'));

@@ -1,11 +1,12 @@
 // nanolambda-launcher: its CMake build, descriptor checks and exit statuses
 // (125 launcher failure or misuse, 126 cannot execute, 127 not found).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { nativeBinding } from '../src/native/binding';
-import { repoRoot, tmpDir } from './helpers/wire-cc';
+import { launcherSources, repoRoot, tmpDir } from './helpers/wire-cc';
+import { waitFor } from './helpers/wait';
 
 let launcher: string;
 
@@ -24,13 +25,13 @@ beforeAll(() => {
 
 /** Runs the launcher with a real channel's memfd and socket on fds 3 and 4
  * (and, when given, more inherited descriptors after them). */
-function runWithChannel(args: string[], extraFds: Array<number | 'ignore'> = [], program = launcher) {
+function runWithChannel(args: string[], extraFds: Array<number | 'ignore'> = [], program = launcher, env: NodeJS.ProcessEnv = {}) {
   const binding = nativeBinding();
   const { handle, shmFd, hostFd, workerFd } = binding.channelOpen(64 * 1024);
   try {
     return spawnSync(program, args, {
       stdio: ['ignore', 'pipe', 'pipe', shmFd, workerFd, ...extraFds],
-      env: { NANOLAMBDA_SHM_FD: '3', NANOLAMBDA_SOCK_FD: '4' },
+      env: { PATH: '/usr/bin:/bin', NANOLAMBDA_SHM_FD: '3', NANOLAMBDA_SOCK_FD: '4', ...env },
       encoding: 'utf8',
     });
   } finally {
@@ -73,7 +74,7 @@ describe('nanolambda-launcher', () => {
     // A fallback build: as on kernels or C libraries without close_range.
     const fallback = path.join(tmpDir, 'nanolambda-launcher-no-close-range');
     execFileSync('gcc', ['-std=c89', '-pedantic', '-Werror', '-Wall', '-Wextra', '-Wconversion', '-DNLL_NO_CLOSE_RANGE', '-o', fallback,
-      ...['launcher.c', 'isolate.c'].map((f) => path.join(repoRoot, 'native', 'launcher', f))], { stdio: 'pipe' });
+      ...launcherSources()], { stdio: 'pipe' });
     const file = path.join(tmpDir, 'leaked-fd');
     fs.writeFileSync(file, 'x');
     const leaked = fs.openSync(file, 'r');
@@ -105,5 +106,89 @@ describe('nanolambda-launcher', () => {
     const denied = runWithChannel([notExecutable]);
     expect(denied.status).toBe(126);
     expect(denied.stderr).toContain(`cannot execute '${notExecutable}': Permission denied`);
+  });
+});
+
+describe('nanolambda-launcher confinement', () => {
+  it('sets the rlimits it is given and removes its variables before exec', () => {
+    const run = runWithChannel(['/bin/sh', '-c', 'ulimit -n; ulimit -c; env | grep ^NANOLAMBDA_ | sort'], [], launcher, {
+      NANOLAMBDA_RLIMITS: 'nofile=64,core=0',
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('64\n0\nNANOLAMBDA_SHM_FD=3\nNANOLAMBDA_SOCK_FD=4\n');
+  });
+
+  it('refuses malformed settings with the variable and the value', () => {
+    const run = runWithChannel(['/bin/true'], [], launcher, { NANOLAMBDA_RLIMITS: 'files=10' });
+    expect(run.status).toBe(125);
+    expect(run.stderr).toContain('NANOLAMBDA_RLIMITS: unknown limit at "files=10"');
+    const runAs = runWithChannel(['/bin/true'], [], launcher, { NANOLAMBDA_RUN_AS: '1000' });
+    expect(runAs.status).toBe(125);
+    expect(runAs.stderr).toContain('NANOLAMBDA_RUN_AS: expected <uid>:<gid>[:<gid>,...], found "1000"');
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('runs the executable as the run-as identity (needs root)', () => {
+    const run = runWithChannel(['/bin/sh', '-c', 'id -u; id -g; id -G'], [], launcher, { NANOLAMBDA_RUN_AS: '4321:5432:20,44' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('4321\n5432\n5432 20 44\n');
+  });
+});
+
+const containerSkip =
+  process.getuid?.() !== 0 ? 'containers need root' : spawnSync(path.join(repoRoot, 'sdk', 'bin', 'nanolambda-launcher'), ['--probe-container'], { encoding: 'utf8' }).stderr || undefined;
+if (containerSkip) console.log(`skipping the launcher's container tests: ${containerSkip}`);
+
+describe.skipIf(containerSkip !== undefined)("nanolambda-launcher's containers", () => {
+  let root: string;
+  const container = (): NodeJS.ProcessEnv => ({ NANOLAMBDA_CONTAINER_ROOT: root, NANOLAMBDA_CONTAINER_TMP_BYTES: '1048576' });
+
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(tmpDir, 'container-root-'));
+  });
+
+  it('ends the way the function ended: its exit code, or its signal', () => {
+    expect(runWithChannel(['/bin/sh', '-c', 'exit 3'], [], launcher, container()).status).toBe(3);
+    const killed = runWithChannel(['/bin/sh', '-c', 'kill -9 $$'], [], launcher, container());
+    expect(killed.signal).toBe('SIGKILL');
+    expect(runWithChannel(['/no/such/function'], [], launcher, container()).status).toBe(127);
+  });
+
+  it('runs the function as pid 2 under its own init, in a new uts and ipc namespace', () => {
+    const run = runWithChannel(['/bin/sh', '-c', 'echo $$; readlink /proc/self/ns/uts /proc/self/ns/ipc'], [], launcher, container());
+    expect(run.stderr).toBe('');
+    const [pid, uts, ipc] = run.stdout.trim().split('\n');
+    expect(pid).toBe('2');
+    expect(uts).not.toBe(fs.readlinkSync('/proc/self/ns/uts'));
+    expect(ipc).not.toBe(fs.readlinkSync('/proc/self/ns/ipc'));
+  });
+
+  it('forwards SIGTERM from the host to the function once, and the relay exits as the function did', async () => {
+    const binding = nativeBinding();
+    const { handle, shmFd, hostFd, workerFd } = binding.channelOpen(64 * 1024);
+    const child = spawn(launcher, ['/bin/sh', '-c', 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.05; done'], {
+      stdio: ['ignore', 'pipe', 'pipe', shmFd, workerFd],
+      env: { PATH: '/usr/bin:/bin', NANOLAMBDA_SHM_FD: '3', NANOLAMBDA_SOCK_FD: '4', ...container() },
+      detached: true,
+    });
+    for (const fd of [shmFd, workerFd]) binding.closeFd(fd);
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const ended = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor(() => out.includes('ready'), 5000, 'the function to start');
+    // As the runtime stops a worker: the whole process group of the relay.
+    process.kill(-child.pid!, 'SIGTERM');
+    expect(await ended).toBe(7);
+    expect(out).toBe('ready\ngot TERM\n');
+    binding.closeFd(hostFd);
+    binding.channelClose(handle);
+  });
+
+  it('says which mount of the plan failed, and the function never starts', () => {
+    const run = runWithChannel(['/bin/true'], [], launcher, {
+      ...container(),
+      NANOLAMBDA_CONTAINER_MOUNTS: 'bind\tro\t/no/such/source\t/data',
+    });
+    expect(run.status).toBe(125);
+    expect(run.stderr).toContain('cannot mount /no/such/source at /data: No such file or directory');
   });
 });

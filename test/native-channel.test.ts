@@ -9,7 +9,7 @@ import path from 'node:path';
 import protobuf from 'protobufjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelHandle, NativeBinding, nativeBinding } from '../src/native/binding';
-import { compileC, repoRoot, wireDir, wireSources } from './helpers/wire-cc';
+import { compileC, launcherSources, repoRoot, wireDir, wireSources } from './helpers/wire-cc';
 
 const Frame = protobuf.loadSync(path.join(wireDir, 'control.proto')).lookupType('nanolambda.wire.Frame');
 const MiB = 1024 * 1024;
@@ -25,7 +25,7 @@ beforeAll(() => {
   binding = nativeBinding();
   launcher = compileC({
     output: 'nanolambda-launcher',
-    sources: ['launcher.c', 'isolate.c'].map((f) => path.join(repoRoot, 'native', 'launcher', f)),
+    sources: launcherSources(),
   });
   peer = compileC({
     output: 'ring_peer',

@@ -3,18 +3,29 @@
  * a function's executable.
  *
  *   nanolambda-launcher <executable> [args...]
+ *   nanolambda-launcher --probe-container
  *
  * The host spawns it with the channel's memfd on fd 3 and the worker end of
  * its socket pair on fd 4 (NANOLAMBDA_SHM_FD=3, NANOLAMBDA_SOCK_FD=4 in the
- * environment). The launcher checks those descriptors, ties its lifetime to
- * the host, gives the function a clean signal state, applies isolation and
- * execs the executable in place, so the worker's pid is the launcher's.
+ * environment) and its isolation settings in NANOLAMBDA_* variables
+ * (settings.h). The launcher checks those descriptors, ties its lifetime to
+ * the host, gives the function a clean signal state, confines it (cgroups,
+ * rlimits, run-as; confine.h) and execs the executable in place, so the
+ * worker's pid is the launcher's. In GreengrassContainer mode it becomes
+ * the container's relay instead (container.h), and the executable path is
+ * the one inside the container.
+ *
+ * --probe-container tells the host whether this machine lets it create
+ * containers: exit 0, or 1 with the reason on stderr.
  *
  * Exit statuses (as shells use them): 125 the launcher itself failed or
  * was misused, 126 the executable cannot be run, 127 it does not exist.
  */
 #define _GNU_SOURCE
-#include "isolate.h"
+#include "confine.h"
+#include "container.h"
+#include "report.h"
+#include "settings.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -26,10 +37,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define NLL_EXIT_LAUNCHER 125
-#define NLL_EXIT_CANNOT_EXEC 126
-#define NLL_EXIT_NOT_FOUND 127
-
 #define NLL_SHM_FD 3
 #define NLL_SOCK_FD 4
 /* Descriptors from here up are not the function's: close them before exec. */
@@ -38,7 +45,6 @@
 #define NLL_MAX_CLOSE_FD 65536L
 
 static const char nll_name[] = "nanolambda-launcher";
-
 /* Checks that fd is open and of the expected kind; prints why not. */
 static int nll_check_fd(int fd, int want_socket, const char *role) {
     struct stat st;
@@ -58,14 +64,9 @@ static int nll_check_fd(int fd, int want_socket, const char *role) {
 /* Dies with the host: a worker must never outlive the runtime that owns
  * its channel. The check after prctl closes the race with a host that died
  * before the call. */
-static int nll_follow_parent(void) {
-    pid_t parent = getppid();
-    /* NOTE for the isolation work (isolate.c): the kernel clears the
-     * parent-death signal when the process changes its uid or gid
-     * (setuid/setgid/setresuid..., and on exec of a set-id program). Once
-     * nll_isolate drops privileges it must call
-     * prctl(PR_SET_PDEATHSIG, SIGKILL) again and then re-check that
-     * getppid() is still the host's pid, as below. */
+static int nll_follow_parent(pid_t parent) {
+    /* The kernel clears the parent-death signal on a uid or gid change:
+     * nll_become (confine.c) arms it again after run-as. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0) {
         fprintf(stderr, "%s: cannot set the parent-death signal: %s\n", nll_name, strerror(errno));
         return -1;
@@ -111,24 +112,48 @@ static int nll_reset_signals(void) {
     return 0;
 }
 
-int main(int argc, char **argv) {
-    const char *executable;
+int nll_exec_function(const struct nll_settings *s, struct nll_cgroups *groups, pid_t parent, char *const argv[]) {
+    int err;
+    if (nll_enter_cgroups(groups) != 0 || nll_apply_rlimits(s) != 0 || nll_become(s, parent) != 0) return NLL_EXIT_LAUNCHER;
+    if (s->workdir != NULL && chdir(s->workdir) != 0) {
+        nll_report_errno("cannot enter the working directory %s", s->workdir);
+        return NLL_EXIT_LAUNCHER;
+    }
+    nll_close_stray_fds();
+    execv(argv[0], argv);
+    err = errno;
+    if (err == EACCES && s->run_as)
+        nll_report("cannot execute '%s' as uid %lu gid %lu: %s (the file and every directory above it must be "
+                   "readable and searchable by them)",
+                   argv[0], (unsigned long)s->uid, (unsigned long)s->gid, strerror(err));
+    else
+        nll_report("cannot execute '%s': %s", argv[0], strerror(err));
+    return err == ENOENT ? NLL_EXIT_NOT_FOUND : NLL_EXIT_CANNOT_EXEC;
+}
 
+int main(int argc, char **argv) {
+    struct nll_settings settings;
+    struct nll_cgroups groups;
+    pid_t host;
+
+    if (argc == 2 && strcmp(argv[1], "--probe-container") == 0) {
+        if (nll_probe_container() != 0) return 1;
+        puts("ok");
+        return 0;
+    }
     if (argc < 2 || argv[1][0] == '\0') {
         fprintf(stderr, "usage: %s <executable> [args...]\n", nll_name);
         return NLL_EXIT_LAUNCHER;
     }
-    executable = argv[1];
     if (nll_check_fd(NLL_SHM_FD, 0, "NANOLAMBDA_SHM_FD") != 0 || nll_check_fd(NLL_SOCK_FD, 1, "NANOLAMBDA_SOCK_FD") != 0)
         return NLL_EXIT_LAUNCHER;
-    if (nll_follow_parent() != 0 || nll_reset_signals() != 0) return NLL_EXIT_LAUNCHER;
-    if (nll_isolate(executable, argv + 1) != 0) return NLL_EXIT_LAUNCHER;
-    nll_close_stray_fds();
-
-    execv(executable, argv + 1);
-    {
-        int err = errno;
-        fprintf(stderr, "%s: cannot execute '%s': %s\n", nll_name, executable, strerror(err));
-        return err == ENOENT ? NLL_EXIT_NOT_FOUND : NLL_EXIT_CANNOT_EXEC;
+    host = getppid();
+    if (nll_follow_parent(host) != 0 || nll_reset_signals() != 0 || nll_read_settings(&settings) != 0)
+        return NLL_EXIT_LAUNCHER;
+    if (settings.container_root != NULL) {
+        (void)nll_run_container(&settings, argv + 1);
+        return NLL_EXIT_LAUNCHER;
     }
+    if (nll_open_cgroups(&settings, &groups) != 0) return NLL_EXIT_LAUNCHER;
+    return nll_exec_function(&settings, &groups, host, argv + 1);
 }

@@ -13,8 +13,13 @@
 //   forbids it there; we accept it and apply it as the cgroup limit). At
 //   least 2048 KB, V2's minimum: below that a process cannot even start.
 // - Pinned: default false; a pinned function runs exactly one instance.
-// - RunAs, AccessSysfs, ResourceAccessPolicies, FunctionRuntimeOverride are
-//   validated for shape and not used yet.
+// - RunAs: per field, the function's, else DefaultConfig's, else a default
+//   that is never root (run-as.ts).
+// - AccessSysfs (default false) and ResourceAccessPolicies on volumes and
+//   devices (resources.ts) need GreengrassContainer mode: NoContainer
+//   refuses them rather than silently giving the host's view.
+// - FunctionRuntimeOverride is validated for shape and not used.
+import { resolve as resolvePath } from 'node:path'; // `path` names JSON paths in this file
 import { formatFunctionArn, isVersionNumber, parseFunctionArn } from '../registry/arn';
 import { resolveExecutable } from './code-path';
 import { splitExecArgs } from './exec-args';
@@ -22,6 +27,8 @@ import { childPath, describe, Fields, type JsonObject } from './fields';
 import { DEFAULT_MAX_INSTANCES, DEFAULT_SETTINGS } from './function-settings';
 import type { NanolambdaSection } from './nanolambda-section';
 import { isReservedEnvName } from './reserved-env';
+import { checkPathCharacters, parseResourcePolicies, type ResourceTable } from './resources';
+import { NO_RUN_AS, parseRunAs, resolveRunAs, type RunAsSetting } from './run-as';
 import type { EncodingType, FunctionSpec, IsolationMode } from './types';
 
 export const ID_PATTERN = /^[a-zA-Z0-9:_-]{1,128}$/;
@@ -40,6 +47,12 @@ export interface FunctionContext {
   baseDir: string;
   local: NanolambdaSection;
   defaultIsolation: IsolationMode;
+  /** DefaultConfig.Execution.RunAs as written. */
+  defaultRunAs: RunAsSetting;
+  /** The runtime process's own ids: the RunAs default when it is not root. */
+  runtimeIds: { uid: number; gid: number };
+  /** The group's resources; undefined without a ResourceDefinitionVersion. */
+  resources: ResourceTable | undefined;
 }
 
 export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionContext): FunctionSpec {
@@ -93,8 +106,13 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     }
   }
 
-  const env = parseEnvironment(cfg.Environment, `${cfgPath}.Environment`, f);
+  const envPath = `${cfgPath}.Environment`;
+  const env = parseEnvironment(cfg.Environment, envPath, f, ctx.local.allowFunctionsToRunAsRoot);
   const isolationMode = env.isolationMode ?? ctx.defaultIsolation;
+  if (env.accessSysfs && isolationMode === 'NoContainer') {
+    throw f.error(`${envPath}.AccessSysfs`, "AccessSysfs needs GreengrassContainer mode, and this function runs NoContainer (it sees the host's /sys anyway)");
+  }
+  const access = parseResourcePolicies(env.policies, `${envPath}.ResourceAccessPolicies`, f, ctx.resources, isolationMode);
 
   let memoryBytes: number | undefined;
   if (cfg.MemorySize !== undefined) {
@@ -111,6 +129,9 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
       `missing: ${path} (${arn}) needs the local path of its code: a directory holding "${executable}", or the executable itself`,
     );
   }
+  // Resolved as resolveExecutable resolves it (no realpath), so the two agree.
+  const codeRoot = resolvePath(ctx.baseDir, codePath);
+  checkPathCharacters(codeRoot, codeKey, f);
   let file: string;
   try {
     file = resolveExecutable(codePath, executable, ctx.baseDir);
@@ -160,6 +181,15 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     systemLogLevel: settings.systemLogLevel,
     maxProcesses: settings.maxProcesses,
     cpuWeight: settings.cpuWeight,
+    codeRoot,
+    runAs: resolveRunAs(env.runAs, ctx.defaultRunAs, ctx.runtimeIds),
+    supplementaryGids: access.supplementaryGids,
+    accessSysfs: env.accessSysfs,
+    volumes: access.volumes,
+    devices: access.devices,
+    maxOpenFiles: settings.maxOpenFiles,
+    coreFileBytes: settings.coreFileBytes,
+    tmpBytes: settings.tmpBytes,
   };
 }
 
@@ -174,17 +204,21 @@ function runningVersion(arn: string, qualifier: string, aliases: ReadonlyMap<str
   return aliases.get(arn) ?? '$LATEST';
 }
 
-function parseEnvironment(
-  value: unknown,
-  path: string,
-  f: Fields,
-): { variables: Record<string, string>; isolationMode: IsolationMode | undefined } {
+interface EnvironmentSettings {
+  variables: Record<string, string>;
+  isolationMode: IsolationMode | undefined;
+  runAs: RunAsSetting;
+  accessSysfs: boolean;
+  /** ResourceAccessPolicies as written: checked once the isolation mode is known. */
+  policies: unknown;
+}
+
+function parseEnvironment(value: unknown, path: string, f: Fields, allowRoot: boolean): EnvironmentSettings {
   const variables: Record<string, string> = {};
-  if (value === undefined) return { variables, isolationMode: undefined };
+  if (value === undefined) return { variables, isolationMode: undefined, runAs: NO_RUN_AS, accessSysfs: false, policies: undefined };
   const env = f.object(value, path);
   f.onlyKeys(env, path, ['AccessSysfs', 'Execution', 'ResourceAccessPolicies', 'Variables']);
-  if (env.AccessSysfs !== undefined) f.boolean(env.AccessSysfs, `${path}.AccessSysfs`);
-  if (env.ResourceAccessPolicies !== undefined) f.array(env.ResourceAccessPolicies, `${path}.ResourceAccessPolicies`);
+  const accessSysfs = env.AccessSysfs === undefined ? false : f.boolean(env.AccessSysfs, `${path}.AccessSysfs`);
   if (env.Variables !== undefined) {
     const vars = f.object(env.Variables, `${path}.Variables`);
     for (const [name, v] of Object.entries(vars)) {
@@ -196,19 +230,25 @@ function parseEnvironment(
       variables[name] = s;
     }
   }
-  const isolationMode = env.Execution === undefined ? undefined : parseExecution(env.Execution, `${path}.Execution`, f);
-  return { variables, isolationMode };
+  const execution = env.Execution === undefined ? NO_EXECUTION : parseExecution(env.Execution, `${path}.Execution`, f, allowRoot);
+  return { variables, ...execution, accessSysfs, policies: env.ResourceAccessPolicies };
 }
 
-/** `{IsolationMode?, RunAs?:{Uid?, Gid?}}`, used by both the function and DefaultConfig. */
-export function parseExecution(value: unknown, path: string, f: Fields): IsolationMode | undefined {
+export interface ExecutionSettings {
+  isolationMode: IsolationMode | undefined;
+  runAs: RunAsSetting;
+}
+
+export const NO_EXECUTION: Readonly<ExecutionSettings> = Object.freeze({ isolationMode: undefined, runAs: NO_RUN_AS });
+
+/**
+ * `{IsolationMode?, RunAs?:{Uid?, Gid?}}`, used by both the function and
+ * DefaultConfig. RunAs Uid/Gid 0 is refused unless `allowRoot`.
+ */
+export function parseExecution(value: unknown, path: string, f: Fields, allowRoot: boolean): ExecutionSettings {
   const ex: JsonObject = f.object(value, path);
   f.onlyKeys(ex, path, ['IsolationMode', 'RunAs']);
-  if (ex.RunAs !== undefined) {
-    const runAs = f.object(ex.RunAs, `${path}.RunAs`);
-    f.onlyKeys(runAs, `${path}.RunAs`, ['Uid', 'Gid']);
-    if (runAs.Uid !== undefined) f.integer(runAs.Uid, `${path}.RunAs.Uid`, 0, 2 ** 32 - 2);
-    if (runAs.Gid !== undefined) f.integer(runAs.Gid, `${path}.RunAs.Gid`, 0, 2 ** 32 - 2);
-  }
-  return ex.IsolationMode === undefined ? undefined : f.oneOf(ex.IsolationMode, `${path}.IsolationMode`, ISOLATION_MODES);
+  const runAs = ex.RunAs === undefined ? NO_RUN_AS : parseRunAs(ex.RunAs, `${path}.RunAs`, f, allowRoot);
+  const isolationMode = ex.IsolationMode === undefined ? undefined : f.oneOf(ex.IsolationMode, `${path}.IsolationMode`, ISOLATION_MODES);
+  return { isolationMode, runAs };
 }

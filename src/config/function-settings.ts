@@ -1,5 +1,5 @@
-// Nanolambda.Functions["<FunctionArn>"]: how the runtime schedules one
-// function. Greengrass V2's names where it has one (maxInstancesCount,
+// Nanolambda.Functions["<FunctionArn>"]: how the runtime schedules and limits
+// one function. Greengrass V2's names where it has one (maxInstancesCount,
 // maxIdleTimeInSeconds, maxQueueSize), Lambda's for asynchronous invocation
 // (MaximumRetryAttempts, MaximumEventAgeInSeconds, DestinationConfig.OnFailure).
 //
@@ -14,6 +14,13 @@
 //   "SystemLogLevel": "INFO"         "WARN": no START/END/REPORT for invocations that succeed
 //   "MaxProcesses": 1024             processes and threads of a worker at most (Lambda's quota), 1..65536
 //   "CpuWeight": 100                 a worker's share of contended CPU (cgroup v2 weight), 1..10000
+//   "MaxOpenFiles": 1024             a worker's open file descriptors at most (RLIMIT_NOFILE), 16..1048576
+//   "CoreFileSizeKB": 0              largest core dump a worker writes (RLIMIT_CORE), 0..1048576; 0: none
+//   "TmpSizeKB": 16384               size of the container's private /tmp, and of its /dev/shm, each, 64..1048576
+//
+// Core dumps are off by default: a crash-looping function would otherwise
+// fill the flash of a small gateway. /tmp and /dev/shm are memory (tmpfs):
+// unbounded, one function's scratch files could exhaust the machine's RAM.
 import path from 'node:path';
 import type { FailureDestination } from './types';
 import { describe, Fields } from './fields';
@@ -39,6 +46,9 @@ export interface FunctionSettings {
   systemLogLevel: 'INFO' | 'WARN';
   maxProcesses: number;
   cpuWeight: number;
+  maxOpenFiles: number;
+  coreFileBytes: number;
+  tmpBytes: number;
 }
 
 export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
@@ -53,6 +63,9 @@ export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
   systemLogLevel: 'INFO',
   maxProcesses: 1024,
   cpuWeight: 100,
+  maxOpenFiles: 1024,
+  coreFileBytes: 0,
+  tmpBytes: 16384 * 1024,
 });
 
 const KEYS = [
@@ -67,6 +80,9 @@ const KEYS = [
   'SystemLogLevel',
   'MaxProcesses',
   'CpuWeight',
+  'MaxOpenFiles',
+  'CoreFileSizeKB',
+  'TmpSizeKB',
 ] as const;
 const LOG_LEVELS = ['INFO', 'WARN'] as const;
 
@@ -92,7 +108,15 @@ export function parseFunctionSettings(value: unknown, p: string, f: Fields, base
     systemLogLevel: obj.SystemLogLevel === undefined ? d.systemLogLevel : f.oneOf(obj.SystemLogLevel, `${p}.SystemLogLevel`, LOG_LEVELS),
     maxProcesses: obj.MaxProcesses === undefined ? d.maxProcesses : f.integer(obj.MaxProcesses, `${p}.MaxProcesses`, 1, 65536),
     cpuWeight: obj.CpuWeight === undefined ? d.cpuWeight : f.integer(obj.CpuWeight, `${p}.CpuWeight`, 1, 10000),
+    maxOpenFiles: obj.MaxOpenFiles === undefined ? d.maxOpenFiles : f.integer(obj.MaxOpenFiles, `${p}.MaxOpenFiles`, 16, 1_048_576),
+    coreFileBytes: kilobytes(obj.CoreFileSizeKB, `${p}.CoreFileSizeKB`, f, 0, d.coreFileBytes),
+    tmpBytes: kilobytes(obj.TmpSizeKB, `${p}.TmpSizeKB`, f, 64, d.tmpBytes),
   };
+}
+
+/** KB (min..1 GB) as bytes. */
+function kilobytes(v: unknown, p: string, f: Fields, min: number, fallbackBytes: number): number {
+  return v === undefined ? fallbackBytes : f.integer(v, p, min, 1_048_576, 'KB') * 1024;
 }
 
 /** Seconds as milliseconds; fractions allowed unless `whole`. */

@@ -5,7 +5,8 @@
 //   FunctionDefinitionVersion      required; bare {DefaultConfig?, Functions}
 //                                  or get-function-definition-version output {Arn, ..., Definition:{...}}
 //   SubscriptionDefinitionVersion  optional (no subscriptions: nothing is routed); same two shapes
-//   ResourceDefinitionVersion      optional; accepted and ignored for now
+//   ResourceDefinitionVersion      optional; same two shapes: local volumes and devices the
+//                                  functions' ResourceAccessPolicies name (see resources.ts)
 //   Nanolambda                     required: see nanolambda-section.ts
 // Other top-level keys (Core/Device/Logger/... definition versions of a full
 // export) are ignored. Every problem is a ConfigError naming the file, the
@@ -14,11 +15,13 @@ import path from 'node:path';
 import { FunctionRegistry } from '../registry/registry';
 import { parseFunctionArn } from '../registry/arn';
 import { childPath, describe, Fields, type JsonObject } from './fields';
-import { parseExecution, parseFunctionEntry } from './function-entry';
+import { NO_EXECUTION, parseExecution, parseFunctionEntry, type ExecutionSettings } from './function-entry';
 import { readJsonFile } from './json-file';
 import { parseNanolambdaSection, type NanolambdaSection } from './nanolambda-section';
+import { parseResources, type ResourceTable } from './resources';
+import { runtimeIds } from './run-as';
 import { parseSubscriptions } from './subscriptions';
-import type { FunctionSpec, GroupConfig, IsolationMode } from './types';
+import type { FunctionSpec, GroupConfig } from './types';
 
 /** Read, parse and validate a group file. Throws ConfigError (code CONFIG_INVALID). */
 export function loadGroupFile(file: string): GroupConfig {
@@ -35,12 +38,20 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
   const root = f.object(json, '');
   const local = parseNanolambdaSection(root.Nanolambda, f, baseDir);
 
+  // Before the functions: their ResourceAccessPolicies name these.
+  let resources: ResourceTable | undefined;
+  if (root.ResourceDefinitionVersion !== undefined) {
+    const rdv = unwrapVersion(root.ResourceDefinitionVersion, 'ResourceDefinitionVersion', f);
+    resources = parseResources(rdv.body, rdv.path, f);
+  }
+
   if (root.FunctionDefinitionVersion === undefined) {
     throw f.error('FunctionDefinitionVersion', 'missing: the group needs a function definition version {"Functions": [...]}');
   }
   const fdv = unwrapVersion(root.FunctionDefinitionVersion, 'FunctionDefinitionVersion', f);
   f.onlyKeys(fdv.body, fdv.path, ['DefaultConfig', 'Functions']);
-  const defaultIsolation = parseDefaultIsolation(fdv.body.DefaultConfig, `${fdv.path}.DefaultConfig`, f);
+  const defaults = parseDefaultConfig(fdv.body.DefaultConfig, `${fdv.path}.DefaultConfig`, f, local.allowFunctionsToRunAsRoot);
+  const ids = runtimeIds();
 
   const functionsPath = `${fdv.path}.Functions`;
   const functions: FunctionSpec[] = [];
@@ -53,7 +64,15 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
     const raw = (typeof item === 'object' && item !== null ? item : {}) as JsonObject;
     checkUnique(raw.Id, byId, `${p}.Id`, 'Id', functionsPath, f);
     checkUnique(raw.FunctionArn, byArn, `${p}.FunctionArn`, 'FunctionArn', functionsPath, f);
-    const fn = parseFunctionEntry(item, p, { f, baseDir, local, defaultIsolation });
+    const fn = parseFunctionEntry(item, p, {
+      f,
+      baseDir,
+      local,
+      defaultIsolation: defaults.isolationMode ?? 'GreengrassContainer',
+      defaultRunAs: defaults.runAs,
+      runtimeIds: ids,
+      resources,
+    });
     byId.set(fn.id, i);
     byArn.set(fn.arn, i);
     functions.push(fn);
@@ -71,10 +90,6 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
     f.onlyKeys(sdv.body, sdv.path, ['Subscriptions']);
     subscriptions = parseSubscriptions(sdv.body.Subscriptions, `${sdv.path}.Subscriptions`, f, registry);
   }
-  if (root.ResourceDefinitionVersion !== undefined) {
-    unwrapVersion(root.ResourceDefinitionVersion, 'ResourceDefinitionVersion', f);
-  }
-
   return {
     file,
     functions,
@@ -86,6 +101,8 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
     stateDir: local.stateDir,
     maxConcurrentWorkers: local.maxConcurrentWorkers,
     shutdownGraceMs: local.shutdownGraceMs,
+    allowFunctionsToRunAsRoot: local.allowFunctionsToRunAsRoot,
+    allowIsolationFallback: local.allowIsolationFallback,
   };
 }
 
@@ -102,11 +119,11 @@ function unwrapVersion(value: unknown, p: string, f: Fields): { body: JsonObject
   return { body: obj, path: p };
 }
 
-function parseDefaultIsolation(value: unknown, p: string, f: Fields): IsolationMode {
-  if (value === undefined) return 'GreengrassContainer';
+function parseDefaultConfig(value: unknown, p: string, f: Fields, allowRoot: boolean): ExecutionSettings {
+  if (value === undefined) return NO_EXECUTION;
   const obj = f.object(value, p);
   f.onlyKeys(obj, p, ['Execution']);
-  return (obj.Execution === undefined ? undefined : parseExecution(obj.Execution, `${p}.Execution`, f)) ?? 'GreengrassContainer';
+  return obj.Execution === undefined ? NO_EXECUTION : parseExecution(obj.Execution, `${p}.Execution`, f, allowRoot);
 }
 
 /** A key naming no function is a typo: say so instead of ignoring it. */

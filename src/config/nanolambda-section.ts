@@ -6,7 +6,9 @@
 //     "Aliases":     { "<alias ARN>": "<version>" },                  optional
 //     "Functions":   { "<FunctionArn as in the group>": {...} },      optional: see function-settings.ts
 //     "Runtime":     { "MaxConcurrentWorkers": 25,                    on-demand workers of all functions, 1..10000
-//                      "ShutdownGraceSeconds": 5 },                   in-flight work may finish this long on stop, 0..300
+//                      "ShutdownGraceSeconds": 5,                     in-flight work may finish this long on stop, 0..300
+//                      "AllowFunctionsToRunAsRoot": false,            RunAs Uid or Gid 0 accepted (see run-as.ts)
+//                      "AllowIsolationFallback": false },             see below
 //     "Http":        { "Host": "127.0.0.1", "Port": 3001 } | false,   optional, default as shown
 //     "LogDir":      "<path>",                                        optional, default <config dir>/logs
 //     "LogRotation": { "MaxBytes": 5242880, "Files": 5 },             per function log, 1 KB..1 GB; rotated files kept, 1..100
@@ -14,6 +16,11 @@
 //   }
 // Paths are relative to the config file's directory. Keys are checked
 // against the functions later (load-group.ts), once those are parsed.
+//
+// AllowIsolationFallback: a function whose isolation this machine cannot
+// give (the kernel or the runtime's privileges lack what it needs) runs with
+// rlimits only instead of failing to deploy. Off by default: a group that
+// asks for containers should not silently run without them.
 import path from 'node:path';
 import { childPath, Fields } from './fields';
 import { parseFunctionSettings, type FunctionSettings } from './function-settings';
@@ -33,6 +40,8 @@ export interface NanolambdaSection {
   functions: Map<string, FunctionSettings>;
   maxConcurrentWorkers: number;
   shutdownGraceMs: number;
+  allowFunctionsToRunAsRoot: boolean;
+  allowIsolationFallback: boolean;
   http: { host: string; port: number } | undefined;
   logDir: string;
   logRotation: { maxBytes: number; files: number };
@@ -74,12 +83,20 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
 
   let maxConcurrentWorkers = DEFAULT_MAX_CONCURRENT_WORKERS;
   let shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_S * 1000;
+  let allowFunctionsToRunAsRoot = false;
+  let allowIsolationFallback = false;
   if (obj.Runtime !== undefined) {
     const r = f.object(obj.Runtime, `${P}.Runtime`);
-    f.onlyKeys(r, `${P}.Runtime`, ['MaxConcurrentWorkers', 'ShutdownGraceSeconds']);
+    f.onlyKeys(r, `${P}.Runtime`, ['MaxConcurrentWorkers', 'ShutdownGraceSeconds', 'AllowFunctionsToRunAsRoot', 'AllowIsolationFallback']);
     if (r.MaxConcurrentWorkers !== undefined) maxConcurrentWorkers = f.integer(r.MaxConcurrentWorkers, `${P}.Runtime.MaxConcurrentWorkers`, 1, 10_000);
     if (r.ShutdownGraceSeconds !== undefined) {
       shutdownGraceMs = f.integer(r.ShutdownGraceSeconds, `${P}.Runtime.ShutdownGraceSeconds`, 0, 300, 'seconds') * 1000;
+    }
+    if (r.AllowFunctionsToRunAsRoot !== undefined) {
+      allowFunctionsToRunAsRoot = f.boolean(r.AllowFunctionsToRunAsRoot, `${P}.Runtime.AllowFunctionsToRunAsRoot`);
+    }
+    if (r.AllowIsolationFallback !== undefined) {
+      allowIsolationFallback = f.boolean(r.AllowIsolationFallback, `${P}.Runtime.AllowIsolationFallback`);
     }
   }
 
@@ -108,7 +125,19 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
     };
   }
 
-  return { code, aliases, functions, maxConcurrentWorkers, shutdownGraceMs, http, logDir, logRotation, stateDir };
+  return {
+    code,
+    aliases,
+    functions,
+    maxConcurrentWorkers,
+    shutdownGraceMs,
+    allowFunctionsToRunAsRoot,
+    allowIsolationFallback,
+    http,
+    logDir,
+    logRotation,
+    stateDir,
+  };
 }
 
 function directory(v: unknown, p: string, fallback: string, f: Fields, baseDir: string): string {

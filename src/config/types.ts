@@ -51,6 +51,24 @@ export interface FunctionSpec {
   maxProcesses: number;
   /** Share of contended CPU against the function's other workers and other functions' (cgroup weight, 100 default). */
   cpuWeight: number;
+  /** Nanolambda.Code's path for this function, absolute: a directory holding the executable, or the executable itself. */
+  codeRoot: string;
+  /** The identity the function runs as (resolved; see run-as.ts). */
+  runAs: { uid: number; gid: number };
+  /** Supplementary groups from the GroupOwnerSetting of its resources (sorted, unique; empty when none). */
+  supplementaryGids: number[];
+  /** Environment.AccessSysfs: /sys visible (read-only) in the container. */
+  accessSysfs: boolean;
+  /** Local volume resources it may access (container mode only). */
+  volumes: Array<{ resourceId: string; source: string; destination: string; readOnly: boolean }>;
+  /** Local device resources it may access (container mode only). */
+  devices: Array<{ resourceId: string; path: string; readOnly: boolean }>;
+  /** RLIMIT_NOFILE for the worker. */
+  maxOpenFiles: number;
+  /** RLIMIT_CORE in bytes (0: no core dumps). */
+  coreFileBytes: number;
+  /** Size of the container's private /tmp (and /dev/shm) in bytes. */
+  tmpBytes: number;
 }
 
 /** Lambda's asynchronous invocation settings (shared/spec/lambda-api.md). */
@@ -98,4 +116,8 @@ export interface GroupConfig {
   maxConcurrentWorkers: number;
   /** On stop: how long in-flight sync invocations may take to finish. */
   shutdownGraceMs: number;
+  /** RunAs Uid/Gid 0 accepted (Greengrass's runtime.allowFunctionsToRunAsRoot). */
+  allowFunctionsToRunAsRoot: boolean;
+  /** A function whose isolation this machine cannot give runs with rlimits only instead of failing to deploy. */
+  allowIsolationFallback: boolean;
 }

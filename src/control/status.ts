@@ -55,7 +55,8 @@ export function poolStatus(pool: FunctionPool, events: { queued: number; inFligh
     maxQueueSize: fn.maxQueueSize,
     events,
     workers: pool.workers.map((worker) => {
-      const memory = worker.pid === undefined ? undefined : readProcessMemory(worker.pid);
+      const pid = worker.functionPid;
+      const memory = pid === undefined ? undefined : readProcessMemory(pid);
       return {
         pid: worker.pid,
         state: worker.state,

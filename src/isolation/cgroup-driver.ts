@@ -2,7 +2,9 @@
 // memory controller a limit with swap off, the OOM-kill count, the peak; of
 // the pids controller a limit on processes and threads (pids.max in both);
 // of the cpu controller a relative weight (v2 cpu.weight 1-10000, default
-// 100; v1 cpu.shares, default 1024).
+// 100; v1 cpu.shares, default 1024); of the v1 devices controller an
+// allow-list (v2 controls devices with eBPF programs, not files, and has no
+// devices controller to find).
 //   v1: memory.limit_in_bytes (+ memory.memsw.limit_in_bytes where swap
 //       accounting exists), memory.oom_control's oom_kill, memory.max_usage_in_bytes
 //   v2: memory.max, memory.swap.max, memory.events' oom_kill, memory.peak
@@ -24,6 +26,8 @@ export interface CgroupDriver {
   limitPids(dir: string, max: number): void;
   /** The group's share of contended CPU, as a v2 weight (100 is the default). */
   weighCpu(dir: string, weight: number): void;
+  /** Deny every device but these rules ("c 1:3 rwm", devices.allow's syntax). */
+  allowDevices(dir: string, rules: readonly string[]): void;
 }
 
 function limitPids(dir: string, max: number): void {
@@ -51,6 +55,11 @@ export const cgroupV1: CgroupDriver = {
   weighCpu(dir, weight) {
     fs.writeFileSync(path.join(dir, 'cpu.shares'), String(Math.max(2, Math.round((weight * 1024) / 100))));
   },
+  allowDevices(dir, rules) {
+    fs.writeFileSync(path.join(dir, 'devices.deny'), 'a');
+    // One rule per write: the kernel parses one per call.
+    for (const rule of rules) fs.writeFileSync(path.join(dir, 'devices.allow'), rule);
+  },
 };
 
 export const cgroupV2: CgroupDriver = {
@@ -71,6 +80,9 @@ export const cgroupV2: CgroupDriver = {
   limitPids,
   weighCpu(dir, weight) {
     fs.writeFileSync(path.join(dir, 'cpu.weight'), String(weight));
+  },
+  allowDevices(dir) {
+    throw new Error(`cannot restrict devices of ${dir}: cgroup v2 has no devices controller files`);
   },
 };
 

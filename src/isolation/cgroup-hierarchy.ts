@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { cgroupV1, cgroupV2, readOrEmpty, type CgroupDriver } from './cgroup-driver';
 
-export type Controller = 'memory' | 'pids' | 'cpu';
+export type Controller = 'memory' | 'pids' | 'cpu' | 'devices';
 
 export interface Hierarchy {
   controller: Controller;

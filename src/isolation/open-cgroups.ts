@@ -1,19 +1,20 @@
-// The runtime's cgroups (memory, pids, cpu), or a one-line reason per
-// controller this machine does not give (then functions run without that
-// limit, and the runtime says so once at start).
+// The runtime's cgroups (memory, pids, cpu, devices), and for each
+// controller this machine does not give, why (functions then run without
+// that limit, and the runtime says so once at start).
 import { stateDirKey } from '../system/state-key';
 import { findHierarchy, type Controller, type Hierarchy } from './cgroup-hierarchy';
 import { RuntimeCgroups } from './runtime-cgroups';
 
-const CONTROLLERS: readonly Controller[] = ['memory', 'pids', 'cpu'];
+const CONTROLLERS: readonly Controller[] = ['memory', 'pids', 'cpu', 'devices'];
 
-/** `missing`: what functions will run without, one line each ("pids limits (why)"). */
-export async function openCgroups(stateDir: string): Promise<{ cgroups: RuntimeCgroups | undefined; missing: string[] }> {
+export async function openCgroups(
+  stateDir: string,
+): Promise<{ cgroups: RuntimeCgroups | undefined; missing: Map<Controller, string> }> {
   const found: Hierarchy[] = [];
-  const missing: string[] = [];
+  const missing = new Map<Controller, string>();
   for (const controller of CONTROLLERS) {
     const hierarchy = findHierarchy(controller);
-    if ('missing' in hierarchy) missing.push(`${controller} limits (${hierarchy.missing})`);
+    if ('missing' in hierarchy) missing.set(controller, hierarchy.missing);
     else found.push(hierarchy);
   }
   if (found.length === 0) return { cgroups: undefined, missing };
@@ -21,6 +22,8 @@ export async function openCgroups(stateDir: string): Promise<{ cgroups: RuntimeC
     return { cgroups: await RuntimeCgroups.open(found, stateDirKey(stateDir)), missing };
   } catch (error) {
     const where = found.map((h) => `${h.dir} (${h.controller}, cgroup v${h.driver.version})`).join(', ');
-    return { cgroups: undefined, missing: [...missing, `cgroup limits (cannot create groups under ${where}: ${(error as Error).message})`] };
+    const reason = `cannot create groups under ${where}: ${(error as Error).message}`;
+    for (const h of found) missing.set(h.controller, reason);
+    return { cgroups: undefined, missing };
   }
 }

@@ -1,9 +1,9 @@
 // The runtime's cgroups: one parent per state directory and hierarchy,
 // <own cgroup>/nanolambda-<state key>, and one group per worker below it,
-// limited to its function's MemorySize and MaxProcesses and weighted by its
-// CpuWeight. The launcher joins the worker's groups before exec, so
-// everything the function does and forks is charged and limited, and can be
-// found and killed later.
+// limited to its function's MemorySize and MaxProcesses, weighted by its
+// CpuWeight and, in a container, allowed only its devices. The launcher
+// joins the worker's groups before exec, so everything the function does
+// and forks is charged and limited, and can be found and killed later.
 //
 // A runtime that died (SIGKILL, power) leaves its parent behind, perhaps
 // with processes the function forked. Only one runtime can hold a state
@@ -11,7 +11,7 @@
 // is stale: it is killed and removed. Stop removes everything.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CgroupDriver } from './cgroup-driver';
+import { readOrEmpty, type CgroupDriver } from './cgroup-driver';
 import type { Controller, Hierarchy } from './cgroup-hierarchy';
 
 /**
@@ -31,6 +31,8 @@ export interface WorkerLimits {
   maxProcesses: number;
   /** Share of contended CPU against the other workers (100 is the default). */
   cpuWeight: number;
+  /** The only devices it may use (devices.allow rules); undefined for no restriction. */
+  devices: readonly string[] | undefined;
 }
 
 /** One worker's groups: one per hierarchy (v2 has one for all controllers, v1 one per controller). */
@@ -57,6 +59,12 @@ export class WorkerCgroup {
   peakKb(): number | undefined {
     const bytes = this.memory?.driver.peakBytes(this.memory.dir);
     return bytes === undefined ? undefined : Math.ceil(bytes / 1024);
+  }
+
+  /** The process that joined the group (whose parent is not in it): what the launcher exec'd. */
+  joinedPid(): number | undefined {
+    const members = readOrEmpty(path.join(this.dirs[0] ?? '', 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
+    return members.find((pid) => !members.includes(parentOf(pid)));
   }
 
   /** Kill what is left in it and remove it. */
@@ -119,6 +127,7 @@ export class RuntimeCgroups {
         }
         if (root.controllers.includes('pids')) root.driver.limitPids(dir, limits.maxProcesses);
         if (root.controllers.includes('cpu')) root.driver.weighCpu(dir, limits.cpuWeight);
+        if (root.controllers.includes('devices') && limits.devices !== undefined) root.driver.allowDevices(dir, limits.devices);
       }
     } catch (error) {
       for (const dir of dirs) fs.rmdirSync(dir);
@@ -161,6 +170,12 @@ async function removeGroup(dir: string): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, REMOVE_RETRY_MS));
   }
+}
+
+/** The parent pid in /proc/<pid>/stat (after the parenthesized name, which may hold spaces). */
+function parentOf(pid: number): number {
+  const stat = readOrEmpty(`/proc/${pid}/stat`);
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 function killMembers(dir: string): void {

@@ -46,6 +46,8 @@ const OUTPUT_DRAIN_MS = 200;
 
 export interface ExecutableWorkerOptions {
   launcherPath: string;
+  /** The executable's path as the launcher execs it (inside the container, in GreengrassContainer mode). */
+  executable: string;
   /** Environment of the function process (already complete). */
   env: NodeJS.ProcessEnv;
   /** Where the worker's stdout and stderr (pipes) and its invocations' START/END/REPORT lines go. */
@@ -54,6 +56,8 @@ export interface ExecutableWorkerOptions {
   ringBytes: number;
   /** The worker's cgroups (the launcher joins them), when the machine has them. */
   cgroup?: WorkerCgroup;
+  /** GreengrassContainer mode: the spawned process is the container's relay, not the function. */
+  container?: boolean;
 }
 
 export class ExecutableWorker implements Worker {
@@ -65,6 +69,7 @@ export class ExecutableWorker implements Worker {
   private readonly native: NativeBinding;
   private readonly log: WorkerLog;
   private readonly cgroup: WorkerCgroup | undefined;
+  private readonly container: boolean;
   /** Resolves when both output pipes closed. */
   private readonly outputClosed: Promise<void>;
   private readonly channel: ChannelHandle;
@@ -88,6 +93,7 @@ export class ExecutableWorker implements Worker {
     this.native = nativeBinding();
     this.log = options.log;
     this.cgroup = options.cgroup;
+    this.container = options.container === true;
     const cgroup = this.cgroup;
     if (cgroup !== undefined) this.log.measurePeakWith(() => cgroup.peakKb());
     const opened = this.native.channelOpen(options.ringBytes);
@@ -95,7 +101,7 @@ export class ExecutableWorker implements Worker {
     try {
       // stdout and stderr are pipes read by the host, which owns the log file
       // (so rotating it is a rename, and a worker never holds it).
-      this.child = spawn(options.launcherPath, [fn.executable, ...fn.execArgs], {
+      this.child = spawn(options.launcherPath, [options.executable, ...fn.execArgs], {
         stdio: ['ignore', 'pipe', 'pipe', opened.shmFd, opened.workerFd],
         env: options.env,
         // Its own process group, so that stopping the worker also stops
@@ -135,6 +141,11 @@ export class ExecutableWorker implements Worker {
         }
       });
     });
+  }
+
+  get functionPid(): number | undefined {
+    // In a container only the function (and what it forks) joins the cgroup.
+    return this.container ? this.cgroup?.joinedPid() : this.pid;
   }
 
   get inFlight(): number {

@@ -30,6 +30,8 @@ export interface Worker {
   readonly completions: number;
   /** Operating-system process id, once known. */
   readonly pid: number | undefined;
+  /** The function's own process: `pid`, except in a container, where `pid` is the launcher's relay. */
+  readonly functionPid: number | undefined;
   /** Date.now() when the worker process was spawned. */
   readonly spawnedAt: number;
 

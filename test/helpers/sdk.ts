@@ -62,6 +62,9 @@ export function arnOf(f: TestFunction): string {
   return `${f.arnPrefix ?? ARN_PREFIX}${f.name}:1`;
 }
 
+/** The identity the tests run as, as a RunAs. */
+export const TEST_RUNNER = { Uid: process.getuid?.() ?? 0, Gid: process.getgid?.() ?? 0 };
+
 /** Write a group file (version 1 of each function) and return its path. */
 export function writeGroup(
   dir: string,
@@ -72,7 +75,10 @@ export function writeGroup(
 ): string {
   const json = {
     FunctionDefinitionVersion: {
-      DefaultConfig: { Execution: { IsolationMode: 'NoContainer' } },
+      // The functions read and write the test's private directories: they
+      // run as the test does (root on CI, which the runtime must be told to
+      // allow) instead of the default nobody.
+      DefaultConfig: { Execution: { IsolationMode: 'NoContainer', RunAs: TEST_RUNNER } },
       Functions: functions.map((f) => ({
         Id: f.name,
         FunctionArn: arnOf(f),
@@ -98,6 +104,7 @@ export function writeGroup(
       Http: false,
       LogDir: path.join(dir, 'logs'),
       ...nanolambda,
+      Runtime: { ...(TEST_RUNNER.Uid === 0 || TEST_RUNNER.Gid === 0 ? { AllowFunctionsToRunAsRoot: true } : {}), ...(nanolambda.Runtime as object) },
     },
   };
   const file = path.join(dir, 'group.json');

@@ -52,3 +52,9 @@ export const sanitizerEnv = {
   ASAN_OPTIONS: 'abort_on_error=0:detect_leaks=1:exitcode=86',
   UBSAN_OPTIONS: 'print_stacktrace=1:halt_on_error=1:exitcode=87',
 };
+
+/** The launcher's C sources (native/launcher/*.c), for tests that build it themselves. */
+export function launcherSources(): string[] {
+  const dir = path.join(repoRoot, 'native', 'launcher');
+  return fs.readdirSync(dir).filter((file) => file.endsWith('.c')).map((file) => path.join(dir, file));
+}

@@ -1,0 +1,340 @@
+// ResourceDefinitionVersion.Resources[] and the functions' access to them
+// (Environment.ResourceAccessPolicies), Greengrass V1's rules:
+//
+// - Id and Name: 1-128 characters of [a-zA-Z0-9:_-], each unique in the group.
+// - ResourceDataContainer holds exactly one of:
+//   LocalVolumeResourceData {SourcePath, DestinationPath, GroupOwnerSetting?}
+//     SourcePath: absolute, exists here; not under /sys, /dev (but /dev/shm)
+//     or /var; /proc is allowed, read-only. DestinationPath: absolute, no
+//     "..", not "/" and not under what the container provides itself.
+//   LocalDeviceResourceData {SourcePath, GroupOwnerSetting?}
+//     a character or block device under /dev, mounted at the same path.
+//   SecretsManagerSecretResourceData, S3MachineLearningModelResourceData,
+//   SageMakerMachineLearningModelResourceData: shape checked loosely and not
+//   provided yet (secrets come with the secrets service; models need a
+//   download nanolambda does not do). Policies may name them.
+// - GroupOwnerSetting {AutoAddGroupOwner, GroupOwner?}: the group owning
+//   SourcePath, or the named group from /etc/group, is added to the
+//   supplementary groups of every function with a policy on the resource.
+// - Policies: at most 10 per function, {ResourceId, Permission "ro"|"rw"
+//   (default "ro")}; volumes and devices need GreengrassContainer mode.
+// Paths reach the C launcher in tab- and newline-separated environment
+// variables, so no path may contain a tab, a newline or a NUL.
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, Fields, type JsonObject } from './fields';
+import type { FunctionSpec, IsolationMode } from './types';
+
+export type LocalResource =
+  | { kind: 'volume'; id: string; source: string; destination: string; groupGid: number | undefined }
+  | { kind: 'device'; id: string; path: string; groupGid: number | undefined }
+  /** Secrets and models are accepted so policies may name them; nothing is provided for them yet. */
+  | { kind: 'secret'; id: string }
+  | { kind: 'model'; id: string };
+
+/** Resource Id -> resource. */
+export type ResourceTable = ReadonlyMap<string, LocalResource>;
+
+/** What one function may access, ready for its FunctionSpec. */
+export interface ResourceAccess {
+  volumes: FunctionSpec['volumes'];
+  devices: FunctionSpec['devices'];
+  supplementaryGids: number[];
+}
+
+export const MAX_POLICIES = 10;
+export const GROUP_FILE = '/etc/group';
+// Same rule as function Ids (function-entry.ts imports this file, so it
+// cannot import that constant back without a cycle).
+const NAME_PATTERN = /^[a-zA-Z0-9:_-]{1,128}$/;
+const NAME_RULE = '1-128 characters of [a-zA-Z0-9:_-]';
+const DATA_KINDS = [
+  'LocalVolumeResourceData',
+  'LocalDeviceResourceData',
+  'SecretsManagerSecretResourceData',
+  'S3MachineLearningModelResourceData',
+  'SageMakerMachineLearningModelResourceData',
+] as const;
+/** Mounted by the container itself: a volume there would hide or fight it. */
+const CONTAINER_OWN = ['/proc', '/sys', '/dev', '/tmp', '/lambda'];
+const PERMISSIONS = ['ro', 'rw'] as const;
+const GROUP_NAME = /^[^:\s]+$/;
+
+/** Refuse a path that would break the launcher's tab/newline-separated lists. */
+export function checkPathCharacters(s: string, p: string, f: Fields): void {
+  if (/[\t\n\0]/.test(s)) {
+    throw f.error(p, `a path cannot contain a tab, a newline or a NUL character (the launcher receives paths in tab- and newline-separated lists), found ${describe(s)}`);
+  }
+}
+
+/** `dir` itself or anything below it. */
+function isUnder(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(`${dir}/`);
+}
+
+/** The version body {Resources:[...]} (already unwrapped) -> Id -> resource. */
+export function parseResources(body: JsonObject, p: string, f: Fields): Map<string, LocalResource> {
+  f.onlyKeys(body, p, ['Resources']);
+  const listPath = `${p}.Resources`;
+  const resources = new Map<string, LocalResource>();
+  const byId = new Map<string, number>();
+  const byName = new Map<string, number>();
+  const groups = new GroupLookup();
+  f.array(body.Resources, listPath).forEach((item, i) => {
+    const rp = `${listPath}[${i}]`;
+    const obj = f.object(item, rp);
+    f.onlyKeys(obj, rp, ['Id', 'Name', 'ResourceDataContainer']);
+    const id = f.pattern(obj.Id, `${rp}.Id`, NAME_PATTERN, NAME_RULE);
+    unique(id, byId, `${rp}.Id`, 'Id', listPath, f);
+    const name = f.pattern(obj.Name, `${rp}.Name`, NAME_PATTERN, NAME_RULE);
+    unique(name, byName, `${rp}.Name`, 'Name', listPath, f);
+    byId.set(id, i);
+    byName.set(name, i);
+    resources.set(id, parseData(obj.ResourceDataContainer, `${rp}.ResourceDataContainer`, id, f, groups));
+  });
+  return resources;
+}
+
+function unique(value: string, seen: ReadonlyMap<string, number>, p: string, what: string, listPath: string, f: Fields): void {
+  const earlier = seen.get(value);
+  if (earlier !== undefined) throw f.error(p, `duplicate ${what} ${describe(value)}: ${listPath}[${earlier}] has it too`);
+}
+
+function parseData(value: unknown, p: string, id: string, f: Fields, groups: GroupLookup): LocalResource {
+  const c = f.object(value, p);
+  f.onlyKeys(c, p, DATA_KINDS);
+  const present = DATA_KINDS.filter((k) => c[k] !== undefined);
+  if (present.length !== 1) {
+    throw f.error(p, `expected exactly one of ${DATA_KINDS.join(', ')}, found ${present.length === 0 ? 'none' : present.join(' and ')}`);
+  }
+  const kind = present[0]!;
+  const dp = `${p}.${kind}`;
+  switch (kind) {
+    case 'LocalVolumeResourceData':
+      return parseVolume(c[kind], dp, id, f, groups);
+    case 'LocalDeviceResourceData':
+      return parseDevice(c[kind], dp, id, f, groups);
+    case 'SecretsManagerSecretResourceData':
+      f.object(c[kind], dp);
+      return { kind: 'secret', id };
+    default:
+      f.object(c[kind], dp);
+      return { kind: 'model', id };
+  }
+}
+
+function parseVolume(value: unknown, p: string, id: string, f: Fields, groups: GroupLookup): LocalResource {
+  const v = f.object(value, p);
+  f.onlyKeys(v, p, ['SourcePath', 'DestinationPath', 'GroupOwnerSetting']);
+
+  const srcPath = `${p}.SourcePath`;
+  const source = absolutePath(v.SourcePath, srcPath, f);
+  if (source === '/') throw f.error(srcPath, 'the whole file system cannot be a volume: name the directory the function needs');
+  checkVolumeSource(source, source, srcPath, f);
+  const st = statOrFail(source, srcPath, f);
+  if (st.isCharacterDevice() || st.isBlockDevice()) {
+    throw f.error(srcPath, `${source} is a device: make it a LocalDeviceResourceData resource`);
+  }
+  // A symlink must not smuggle /sys or /dev in. /var is checked on the path
+  // as written only: it is Greengrass's compatibility rule, and systems that
+  // keep /home under /var (a symlink) would otherwise lose all of /home.
+  const real = fs.realpathSync(source);
+  if (real !== source && (isUnder(real, '/sys') || (isUnder(real, '/dev') && !isUnder(real, '/dev/shm')))) {
+    checkVolumeSource(real, source, srcPath, f);
+  }
+
+  const dstPath = `${p}.DestinationPath`;
+  const rawDestination = f.string(v.DestinationPath, dstPath);
+  if (rawDestination.split('/').includes('..')) {
+    throw f.error(dstPath, `expected a path without ".." segments, found ${describe(rawDestination)}`);
+  }
+  const destination = absolutePath(rawDestination, dstPath, f);
+  if (destination === '/') throw f.error(dstPath, "the container's root cannot be a volume: mount it at a directory such as /data");
+  const own = CONTAINER_OWN.find((dir) => isUnder(destination, dir));
+  if (own !== undefined) {
+    throw f.error(dstPath, `${destination} is under ${own}, which the container provides itself: choose another DestinationPath`);
+  }
+
+  const groupGid = groupOwner(v.GroupOwnerSetting, `${p}.GroupOwnerSetting`, st, f, groups);
+  return { kind: 'volume', id, source, destination, groupGid };
+}
+
+/** `checked` is `source` or what it resolves to; the error names both when they differ. */
+function checkVolumeSource(checked: string, source: string, p: string, f: Fields): void {
+  const what = checked === source ? source : `${source} resolves to ${checked}, which`;
+  if (isUnder(checked, '/sys')) {
+    throw f.error(p, `${what} is under /sys: a volume cannot expose /sys (Environment.AccessSysfs shows it read-only)`);
+  }
+  if (isUnder(checked, '/dev') && !isUnder(checked, '/dev/shm')) {
+    throw f.error(p, `${what} is under /dev: devices are LocalDeviceResourceData resources (only /dev/shm may be a volume)`);
+  }
+  if (isUnder(checked, '/var')) {
+    throw f.error(p, `${what} is under /var, which Greengrass does not allow as a volume: bind-mount it elsewhere first (mount --bind ${source} /srv/...) and use that path`);
+  }
+}
+
+function parseDevice(value: unknown, p: string, id: string, f: Fields, groups: GroupLookup): LocalResource {
+  const d = f.object(value, p);
+  f.onlyKeys(d, p, ['SourcePath', 'GroupOwnerSetting']);
+  const srcPath = `${p}.SourcePath`;
+  const device = absolutePath(d.SourcePath, srcPath, f);
+  if (!isUnder(device, '/dev') || device === '/dev') {
+    throw f.error(srcPath, `expected a device under /dev, found ${describe(d.SourcePath)}`);
+  }
+  const st = statOrFail(device, srcPath, f);
+  if (!st.isCharacterDevice() && !st.isBlockDevice()) {
+    throw f.error(srcPath, `${device} is a ${fileKind(st)}, expected a character or block device`);
+  }
+  const groupGid = groupOwner(d.GroupOwnerSetting, `${p}.GroupOwnerSetting`, st, f, groups);
+  return { kind: 'device', id, path: device, groupGid };
+}
+
+/** An absolute path, normalized (no "//", "." or trailing "/"). */
+function absolutePath(v: unknown, p: string, f: Fields): string {
+  const s = f.string(v, p);
+  checkPathCharacters(s, p, f);
+  if (!path.posix.isAbsolute(s)) throw f.error(p, `expected an absolute path, found ${describe(s)}`);
+  const normal = path.posix.normalize(s);
+  return normal.length > 1 && normal.endsWith('/') ? normal.slice(0, -1) : normal;
+}
+
+function statOrFail(file: string, p: string, f: Fields): fs.Stats {
+  try {
+    return fs.statSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw f.error(p, `${file} does not exist on this machine`);
+    if (code === 'EACCES') throw f.error(p, `${file} cannot be read: permission denied`);
+    throw f.error(p, `${file} cannot be read: ${(err as Error).message}`);
+  }
+}
+
+function fileKind(st: fs.Stats): string {
+  if (st.isDirectory()) return 'directory';
+  if (st.isFile()) return 'regular file';
+  if (st.isSocket()) return 'socket';
+  if (st.isFIFO()) return 'FIFO';
+  return 'special file';
+}
+
+/** The gid a GroupOwnerSetting adds, if any. `st` is SourcePath's stat. */
+function groupOwner(value: unknown, p: string, st: fs.Stats, f: Fields, groups: GroupLookup): number | undefined {
+  if (value === undefined) return undefined;
+  const g = f.object(value, p);
+  f.onlyKeys(g, p, ['AutoAddGroupOwner', 'GroupOwner']);
+  if (g.AutoAddGroupOwner === undefined) {
+    throw f.error(`${p}.AutoAddGroupOwner`, 'missing: expected true (add the group owning SourcePath) or false (use GroupOwner, if any)');
+  }
+  const auto = f.boolean(g.AutoAddGroupOwner, `${p}.AutoAddGroupOwner`);
+  // Checked even when AutoAddGroupOwner makes Greengrass ignore it: a
+  // malformed value is a typo worth reporting. An empty name means none:
+  // nothing else could be meant by it.
+  const name = g.GroupOwner === undefined || g.GroupOwner === '' ? undefined : f.pattern(g.GroupOwner, `${p}.GroupOwner`, GROUP_NAME, 'a group name');
+  if (auto) return st.gid;
+  if (name === undefined) return undefined;
+  return groups.gidOf(name, `${p}.GroupOwner`, f);
+}
+
+/** The gid of group `name` in /etc/group's text, undefined when absent. */
+export function groupIdOf(name: string, groupFileText: string): number | undefined {
+  for (const line of groupFileText.split('\n')) {
+    // name:password:gid:members; comments and NIS "+" lines never match a name
+    const fields = line.replace(/\r$/, '').split(':');
+    if (fields.length >= 3 && fields[0] === name && /^[0-9]+$/.test(fields[2]!)) return Number(fields[2]);
+  }
+  return undefined;
+}
+
+/** Reads /etc/group once per group file, and only if a GroupOwner needs it. */
+class GroupLookup {
+  private text: string | undefined;
+
+  gidOf(name: string, p: string, f: Fields): number {
+    if (this.text === undefined) {
+      try {
+        this.text = fs.readFileSync(GROUP_FILE, 'utf8');
+      } catch (err) {
+        throw f.error(p, `cannot read ${GROUP_FILE} to find group ${JSON.stringify(name)}: ${(err as Error).message}`);
+      }
+    }
+    const gid = groupIdOf(name, this.text);
+    if (gid === undefined) {
+      throw f.error(p, `no group ${JSON.stringify(name)} in ${GROUP_FILE}: create it (groupadd) or set AutoAddGroupOwner to true`);
+    }
+    return gid;
+  }
+}
+
+/**
+ * A function's Environment.ResourceAccessPolicies (undefined: none) against
+ * the group's resources. `resources` is undefined when the group has no
+ * ResourceDefinitionVersion.
+ */
+export function parseResourcePolicies(
+  value: unknown,
+  p: string,
+  f: Fields,
+  resources: ResourceTable | undefined,
+  isolationMode: IsolationMode,
+): ResourceAccess {
+  const access: ResourceAccess = { volumes: [], devices: [], supplementaryGids: [] };
+  if (value === undefined) return access;
+  const list = f.array(value, p);
+  if (list.length > MAX_POLICIES) {
+    throw f.error(p, `expected at most ${MAX_POLICIES} resource access policies (Greengrass's limit), found ${list.length}`);
+  }
+  const seen = new Map<string, number>();
+  const destinations = new Map<string, number>();
+  const gids = new Set<number>();
+  list.forEach((item, i) => {
+    const pp = `${p}[${i}]`;
+    const obj = f.object(item, pp);
+    f.onlyKeys(obj, pp, ['ResourceId', 'Permission']);
+    const id = f.string(obj.ResourceId, `${pp}.ResourceId`);
+    const earlier = seen.get(id);
+    if (earlier !== undefined) throw f.error(`${pp}.ResourceId`, `duplicate ResourceId ${describe(id)}: ${p}[${earlier}] has it too`);
+    seen.set(id, i);
+    const permission = obj.Permission === undefined ? 'ro' : f.oneOf(obj.Permission, `${pp}.Permission`, PERMISSIONS);
+    const resource = resources?.get(id);
+    if (resource === undefined) {
+      throw f.error(
+        `${pp}.ResourceId`,
+        resources === undefined
+          ? `no resource ${JSON.stringify(id)}: the group has no ResourceDefinitionVersion`
+          : `no resource in ResourceDefinitionVersion has the Id ${JSON.stringify(id)}`,
+      );
+    }
+    const readOnly = permission !== 'rw';
+    if (resource.kind === 'secret' || resource.kind === 'model') {
+      if (resource.kind === 'secret' && !readOnly) {
+        throw f.error(`${pp}.Permission`, 'a secret can only be read: set "ro" (or leave Permission out)');
+      }
+      return; // nothing is provided for these yet
+    }
+    if (isolationMode === 'NoContainer') {
+      throw f.error(
+        pp,
+        `resource ${JSON.stringify(id)} is a local ${resource.kind}: device and volume resources need GreengrassContainer mode, and this function runs NoContainer`,
+      );
+    }
+    if (resource.groupGid !== undefined) gids.add(resource.groupGid);
+    if (resource.kind === 'device') {
+      access.devices.push({ resourceId: id, path: resource.path, readOnly });
+      return;
+    }
+    if (!readOnly && isUnder(resource.source, '/proc')) {
+      throw f.error(`${pp}.Permission`, `${resource.source} is under /proc, which can only be read: set "ro" (or leave Permission out)`);
+    }
+    const other = destinations.get(resource.destination);
+    if (other !== undefined) {
+      throw f.error(
+        `${pp}.ResourceId`,
+        `resource ${JSON.stringify(id)} mounts at ${resource.destination} like ${p}[${other}]: a function's volumes need distinct DestinationPaths`,
+      );
+    }
+    destinations.set(resource.destination, i);
+    access.volumes.push({ resourceId: id, source: resource.source, destination: resource.destination, readOnly });
+  });
+  access.supplementaryGids = [...gids].sort((a, b) => a - b);
+  return access;
+}

@@ -1,0 +1,86 @@
+// What the launcher is told about one function (native/launcher/settings.h):
+// its rlimits, its identity and, in GreengrassContainer mode, the mount plan
+// of its container and the path of its executable inside it. Computed once
+// per function; the worker's cgroups are added per worker.
+import path from 'node:path';
+import type { FunctionSpec } from '../config/types';
+
+/** Where a container sees its function's code (Greengrass V1's place). */
+export const CONTAINER_CODE_DIR = '/lambda';
+
+export interface LaunchContext {
+  /** The runtime's own identity: a function running as it needs no switch. */
+  uid: number;
+  gid: number;
+  /** An empty directory containers build their root on (each in its own mount namespace). */
+  containerRoot: string;
+  /** Host paths no container may see: the runtime's state and logs, its config, every function's code. */
+  hidden: readonly string[];
+}
+
+/** How a function runs when the machine cannot give it all its isolation (AllowIsolationFallback). */
+export interface Fallback {
+  /** Run without a container (the machine cannot create namespaces). */
+  noContainer: boolean;
+  /** Run as the runtime's own identity (it is not root, so it cannot switch). */
+  ownIdentity: boolean;
+  /** Bound the data segment instead (no memory cgroup): RLIMIT_DATA. */
+  dataLimitBytes: number | undefined;
+}
+
+export const NO_FALLBACK: Fallback = Object.freeze({ noContainer: false, ownIdentity: false, dataLimitBytes: undefined });
+
+export interface LaunchPlan {
+  /** argv[0] for the launcher: the executable, inside the container when there is one. */
+  executable: string;
+  /** The NANOLAMBDA_* variables the launcher reads (and removes). */
+  env: Record<string, string>;
+  container: boolean;
+}
+
+export function launchPlan(fn: FunctionSpec, ctx: LaunchContext, fallback: Fallback = NO_FALLBACK): LaunchPlan {
+  const env: Record<string, string> = { NANOLAMBDA_RLIMITS: rlimits(fn, fallback) };
+  const runAs = fallback.ownIdentity ? undefined : identity(fn, ctx);
+  if (runAs !== undefined) env.NANOLAMBDA_RUN_AS = runAs;
+  const codeDir = codeIsDirectory(fn) ? fn.codeRoot : path.dirname(fn.codeRoot);
+  if (fn.isolationMode !== 'GreengrassContainer' || fallback.noContainer) {
+    env.NANOLAMBDA_WORKDIR = codeDir;
+    return { executable: fn.executable, env, container: false };
+  }
+  const inside = codeIsDirectory(fn)
+    ? path.posix.join(CONTAINER_CODE_DIR, path.relative(fn.codeRoot, fn.executable))
+    : path.posix.join(CONTAINER_CODE_DIR, path.basename(fn.executable));
+  const codeTarget = codeIsDirectory(fn) ? CONTAINER_CODE_DIR : inside;
+  const lines = [
+    ...ctx.hidden.map((hidden) => `hide\t${hidden}`),
+    `bind\tro\t${fn.codeRoot}\t${codeTarget}`,
+    ...fn.volumes.map((v) => `bind\t${v.readOnly ? 'ro' : 'rw'}\t${v.source}\t${v.destination}`),
+    ...fn.devices.map((d) => `bind\t${d.readOnly ? 'ro' : 'rw'}\t${d.path}\t${d.path}`),
+    ...(fn.accessSysfs ? ['bind\tro\t/sys\t/sys'] : []),
+  ];
+  Object.assign(env, {
+    NANOLAMBDA_CONTAINER_ROOT: ctx.containerRoot,
+    NANOLAMBDA_CONTAINER_TMP_BYTES: String(fn.tmpBytes),
+    NANOLAMBDA_CONTAINER_MOUNTS: lines.join('\n'),
+    NANOLAMBDA_WORKDIR: CONTAINER_CODE_DIR,
+  });
+  return { executable: inside, env, container: true };
+}
+
+function codeIsDirectory(fn: FunctionSpec): boolean {
+  return fn.codeRoot !== fn.executable;
+}
+
+function rlimits(fn: FunctionSpec, fallback: Fallback): string {
+  const limits = [`nofile=${fn.maxOpenFiles}`, `core=${fn.coreFileBytes}`];
+  if (fallback.dataLimitBytes !== undefined) limits.push(`data=${fallback.dataLimitBytes}`);
+  return limits.join(',');
+}
+
+/** "uid:gid[:groups]", or undefined when the function runs as the runtime does. */
+function identity(fn: FunctionSpec, ctx: LaunchContext): string | undefined {
+  const { uid, gid } = fn.runAs;
+  const groups = fn.supplementaryGids;
+  if (uid === ctx.uid && gid === ctx.gid && groups.length === 0) return undefined;
+  return groups.length === 0 ? `${uid}:${gid}` : `${uid}:${gid}:${groups.join(',')}`;
+}

@@ -1,0 +1,58 @@
+// At start, once: what this machine can give (cgroup controllers, containers,
+// identities), the deployment check against what the functions ask
+// (isolation-check.ts), one warning line per missing capability, and each
+// function's complete launch: executable path, environment, container or not.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FunctionSpec, GroupConfig } from '../config/types';
+import { workerEnvironment } from '../workers/worker-environment';
+import type { Controller } from './cgroup-hierarchy';
+import { whyNoContainers } from './container-probe';
+import { checkIsolation } from './isolation-check';
+import { launchPlan, NO_FALLBACK } from './launch-plan';
+
+export interface FunctionLaunch {
+  executable: string;
+  env: NodeJS.ProcessEnv;
+  container: boolean;
+}
+
+const WITHOUT: Record<Controller, string> = {
+  memory: 'memory limits',
+  pids: 'process limits',
+  cpu: 'CPU weights',
+  devices: 'device access control in containers',
+};
+
+export function planIsolation(
+  group: GroupConfig,
+  launcherPath: string,
+  sdkLibDir: string,
+  missingControllers: ReadonlyMap<Controller, string>,
+): Map<FunctionSpec, FunctionLaunch> {
+  for (const [controller, reason] of missingControllers) {
+    process.emitWarning(`functions run without ${WITHOUT[controller]} (${reason})`, { code: 'NANOLAMBDA_NO_CGROUPS' });
+  }
+  const noContainers = whyNoContainers(launcherPath);
+  if (noContainers !== undefined) {
+    process.emitWarning(`functions cannot run in GreengrassContainer mode (${noContainers})`, { code: 'NANOLAMBDA_NO_CONTAINERS' });
+  }
+  const uid = process.getuid?.() ?? 0;
+  const gid = process.getgid?.() ?? 0;
+  const verdict = checkIsolation(
+    group.functions,
+    { noContainers, noMemoryCgroup: missingControllers.get('memory'), uid, gid },
+    group.allowIsolationFallback,
+  );
+  for (const line of verdict.warnings) process.emitWarning(line, { code: 'NANOLAMBDA_ISOLATION_FALLBACK' });
+
+  const containerRoot = path.join(group.stateDir, 'container-root');
+  fs.mkdirSync(containerRoot, { recursive: true, mode: 0o700 });
+  const hidden = [...new Set([group.stateDir, group.logDir, group.file, ...group.functions.map((fn) => fn.codeRoot)])];
+  const plans = new Map<FunctionSpec, FunctionLaunch>();
+  for (const fn of group.functions) {
+    const plan = launchPlan(fn, { uid, gid, containerRoot, hidden }, verdict.fallbacks.get(fn) ?? NO_FALLBACK);
+    plans.set(fn, { executable: plan.executable, env: { ...workerEnvironment(fn, sdkLibDir), ...plan.env }, container: plan.container });
+  }
+  return plans;
+}
