@@ -1,12 +1,14 @@
 // Finding the memory controller from /proc/self/mountinfo and /proc/self/cgroup,
 // and the v1 and v2 file names, against directory trees shaped like each
 // hierarchy (this machine has v1 memory and a v2 mount without it; a real v2
-// memory hierarchy is exercised by test/isolation-memory.test.ts where the
-// machine has one).
+// memory hierarchy is exercised by test/isolation-limits.test.ts where the
+// machine has one). Delegating a controller on v2 runs against the real v2
+// hierarchy when there is one, with whatever controller it offers.
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { cgroupV1, cgroupV2 } from '../src/isolation/cgroup-driver';
+import { cgroupV1, cgroupV2, readOrEmpty, RUNTIME_LEAF } from '../src/isolation/cgroup-driver';
 import { findHierarchy } from '../src/isolation/cgroup-hierarchy';
 import { tempDir } from './helpers/sdk';
 
@@ -95,3 +97,56 @@ describe('the v2 and v1 files', () => {
     expect(cgroupV1.peakBytes(dir)).toBe(4194304);
   });
 });
+
+describe('delegating a controller on cgroup v2', () => {
+  it('enables it in the own group when it is not (a tree shaped like v2)', () => {
+    const dir = tempDir('delegate-v2');
+    fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), '');
+    cgroupV2.delegate(dir, 'memory');
+    expect(fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8')).toBe('+memory');
+    fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), 'cpu memory\n');
+    cgroupV2.delegate(dir, 'memory'); // already there: nothing written
+    expect(fs.readFileSync(path.join(dir, 'cgroup.subtree_control'), 'utf8')).toBe('cpu memory\n');
+  });
+
+  const v2 = realV2();
+  console.log(v2.skip ? `skipping the real v2 delegation test: ${v2.skip}` : `delegation on the real cgroup v2 hierarchy at ${v2.root} with ${v2.controller}`);
+
+  it.skipIf(v2.skip !== undefined)('moves the processes of a busy own group into a leaf first (the real v2 hierarchy)', async () => {
+    const { root, controller } = v2 as { root: string; controller: string };
+    const own = path.join(root, `nanolambda-delegation-test-${process.pid}`);
+    const rootControl = path.join(root, 'cgroup.subtree_control');
+    const enabledAtRoot = readOrEmpty(rootControl).split(/\s+/).includes(controller);
+    const sleeper = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      if (!enabledAtRoot) fs.writeFileSync(rootControl, `+${controller}`);
+      fs.mkdirSync(own);
+      fs.writeFileSync(path.join(own, 'cgroup.procs'), String(sleeper.pid));
+      // With a process in it, the kernel refuses: that is the case delegate handles.
+      expect(() => fs.writeFileSync(path.join(own, 'cgroup.subtree_control'), `+${controller}`)).toThrow(/EBUSY/);
+      cgroupV2.delegate(own, controller);
+      expect(readOrEmpty(path.join(own, 'cgroup.subtree_control')).split(/\s+/)).toContain(controller);
+      expect(readOrEmpty(path.join(own, RUNTIME_LEAF, 'cgroup.procs')).split('\n')).toContain(String(sleeper.pid));
+    } finally {
+      sleeper.kill('SIGKILL');
+      await new Promise((resolve) => sleeper.once('exit', resolve));
+      for (const dir of [path.join(own, RUNTIME_LEAF), own]) {
+        if (!fs.existsSync(dir)) continue;
+        fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), readOrEmpty(path.join(dir, 'cgroup.subtree_control')).trim().split(/\s+/).filter(Boolean).map((c) => `-${c}`).join(' ') || '');
+        fs.rmdirSync(dir);
+      }
+      if (!enabledAtRoot) fs.writeFileSync(rootControl, `-${controller}`);
+    }
+  });
+});
+
+/** The machine's cgroup v2 mount and a controller it offers, or why the real test skips. */
+function realV2(): { root?: string; controller?: string; skip?: string } {
+  if (process.getuid?.() !== 0) return { skip: 'moving processes between cgroups needs root' };
+  const line = readOrEmpty('/proc/self/mountinfo').split('\n').find((l) => l.includes(' - cgroup2 '));
+  if (line === undefined) return { skip: 'no cgroup v2 hierarchy is mounted' };
+  const root = line.split(' ')[4]!;
+  const controller = readOrEmpty(path.join(root, 'cgroup.controllers')).trim().split(/\s+/).filter(Boolean)[0];
+  if (controller === undefined) return { skip: `the cgroup v2 hierarchy at ${root} offers no controller` };
+  return { root, controller };
+}

@@ -12,8 +12,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+/** v2: where delegate() moves the processes of the runtime's own group. */
+export const RUNTIME_LEAF = 'nanolambda-runtime';
+
 export interface CgroupDriver {
   readonly version: 1 | 2;
+  /** Let the children of `ownDir` (the runtime's own group) have `controller` limits. */
+  delegate(ownDir: string, controller: string): void;
   /** Make `dir` a group whose children may have `controller` limits (v2: enable it for them). */
   prepareParent(dir: string, controller: string): void;
   /** Limit a group's memory to `bytes`, swap included, so the limit is real. */
@@ -36,6 +41,9 @@ function limitPids(dir: string, max: number): void {
 
 export const cgroupV1: CgroupDriver = {
   version: 1,
+  delegate() {
+    // Every v1 group's children have its controller.
+  },
   prepareParent(dir, controller) {
     // Children's usage counts against the parent (nanolambda's own limit, if set).
     if (controller === 'memory') writeIfPresent(path.join(dir, 'memory.use_hierarchy'), '1');
@@ -64,6 +72,30 @@ export const cgroupV1: CgroupDriver = {
 
 export const cgroupV2: CgroupDriver = {
   version: 2,
+  delegate(ownDir, controller) {
+    const control = path.join(ownDir, 'cgroup.subtree_control');
+    if (readOrEmpty(control).split(/\s+/).includes(controller)) return;
+    try {
+      fs.writeFileSync(control, `+${controller}`);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EBUSY') throw error;
+    }
+    // v2's "no internal processes" rule: a group with processes of its own
+    // cannot give controllers to children. Its processes (the runtime, and
+    // what shares its group, as in a systemd service with Delegate=yes) move
+    // into a leaf, as systemd asks of delegated services.
+    const leaf = path.join(ownDir, RUNTIME_LEAF);
+    fs.mkdirSync(leaf, { recursive: true });
+    for (const pid of readOrEmpty(path.join(ownDir, 'cgroup.procs')).split('\n').filter(Boolean)) {
+      try {
+        fs.writeFileSync(path.join(leaf, 'cgroup.procs'), pid);
+      } catch {
+        // exited meanwhile
+      }
+    }
+    fs.writeFileSync(control, `+${controller}`);
+  },
   prepareParent(dir, controller) {
     fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), `+${controller}`);
   },

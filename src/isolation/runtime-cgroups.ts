@@ -98,6 +98,7 @@ export class RuntimeCgroups {
       else roots.push({ driver: h.driver, dir, controllers: [h.controller] });
     }
     for (const root of roots) {
+      for (const controller of root.controllers) root.driver.delegate(path.dirname(root.dir), controller);
       if (fs.existsSync(root.dir)) await removeGroup(root.dir);
       fs.mkdirSync(root.dir);
       for (const controller of root.controllers) root.driver.prepareParent(root.dir, controller);
