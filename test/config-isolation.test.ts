@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseGroup } from '../src/config/load-group';
+import { loadGroupFile, parseGroup } from '../src/config/load-group';
 import { groupIdOf } from '../src/config/resources';
 import { NOBODY_ID, NO_RUN_AS, resolveRunAs } from '../src/config/run-as';
 import type { FunctionSpec } from '../src/config/types';
@@ -18,7 +18,7 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 let dir: string;
 let dataDir: string;
 let dataFile: string;
-/** A group of /etc/group that is not the temp files' own group, to tell GroupOwner from AutoAddGroupOwner. */
+/** A group of /etc/group, not root and not the temp files' own group, to tell GroupOwner from AutoAddGroupOwner. */
 let namedGroup: { name: string; gid: number };
 /** A regular file under /dev (in /dev/shm), undefined when /dev/shm is not writable here. */
 let fileUnderDev: string | undefined;
@@ -32,12 +32,15 @@ beforeAll(() => {
   dataFile = path.join(dataDir, 'settings.txt');
   fs.writeFileSync(dataFile, 'x');
   fs.symlinkSync('/sys', path.join(dir, 'sys-link'));
-  const ownGid = fs.statSync(dataFile).gid;
   const entries = fs
     .readFileSync('/etc/group', 'utf8')
     .split('\n')
     .map((line) => line.split(':'))
-    .filter((fields) => fields.length >= 3 && /^[0-9]+$/.test(fields[2]!));
+    .filter((fields) => fields.length >= 3 && /^[0-9]+$/.test(fields[2]!) && fields[2] !== '0');
+  // AutoAddGroupOwner of the root group needs AllowFunctionsToRunAsRoot: as
+  // root, give the file another group.
+  if (fs.statSync(dataFile).gid === 0) fs.chownSync(dataFile, fs.statSync(dataFile).uid, Number(entries[0]![2]));
+  const ownGid = fs.statSync(dataFile).gid;
   const pick = entries.find((fields) => Number(fields[2]) !== ownGid) ?? entries[0]!;
   namedGroup = { name: pick[0]!, gid: Number(pick[2]) };
   try {
@@ -89,7 +92,8 @@ function valid(): Json {
           Id: 'null',
           Name: 'Null',
           ResourceDataContainer: {
-            LocalDeviceResourceData: { SourcePath: '/dev/null', GroupOwnerSetting: { AutoAddGroupOwner: true, GroupOwner: 'ignored' } },
+            // /dev/null's group is root's: AutoAddGroupOwner would need AllowFunctionsToRunAsRoot.
+            LocalDeviceResourceData: { SourcePath: '/dev/null', GroupOwnerSetting: { AutoAddGroupOwner: false } },
           },
         },
         {
@@ -258,15 +262,18 @@ describe('resources a function may access', () => {
       { resourceId: 'settings', source: dataFile, destination: '/etc/app/settings.txt', readOnly: true },
     ]);
     expect(a.devices).toEqual([{ resourceId: 'null', path: '/dev/null', readOnly: true }]);
-    const expected = [...new Set([namedGroup.gid, fs.statSync(dataFile).gid, fs.statSync('/dev/null').gid])].sort((x, y) => x - y);
+    const expected = [namedGroup.gid, fs.statSync(dataFile).gid].sort((x, y) => x - y);
     expect(a.supplementaryGids).toEqual(expected);
     expect([b.volumes, b.devices, b.supplementaryGids]).toEqual([[], [], []]);
   });
 
   it('a device policy can be rw; GroupOwner is ignored under AutoAddGroupOwner', () => {
-    const { a } = loaded((g) => policies(g, [{ ResourceId: 'null', Permission: 'rw' }]));
+    const { a } = loaded((g) => {
+      volume(g, 1).GroupOwnerSetting = { AutoAddGroupOwner: true, GroupOwner: 'ignored' };
+      policies(g, [{ ResourceId: 'null', Permission: 'rw' }, { ResourceId: 'settings' }]);
+    });
     expect(a.devices).toEqual([{ resourceId: 'null', path: '/dev/null', readOnly: false }]);
-    expect(a.supplementaryGids).toEqual([fs.statSync('/dev/null').gid]);
+    expect(a.supplementaryGids).toEqual([fs.statSync(dataFile).gid]);
   });
 
   it('a resource without GroupOwnerSetting, or with neither setting, adds no group', () => {
@@ -506,5 +513,399 @@ describe('rlimit and tmpfs settings', () => {
     ['TmpSizeKB', '64', /found the string "64"/],
   ])('%s %j is refused', (key, value, reason) => {
     expectError((g) => (g.Nanolambda.Functions = { [A]: { [key]: value } }), `${S}.${key}`, reason);
+  });
+});
+
+describe('the root group through GroupOwnerSetting needs AllowFunctionsToRunAsRoot', () => {
+  const GOS = (i: number, kind: string) => `${RES}[${i}].ResourceDataContainer.${kind}.GroupOwnerSetting`;
+  const OPT_IN = `set "AllowFunctionsToRunAsRoot": true in Nanolambda.Runtime to allow it (Greengrass's runtime.allowFunctionsToRunAsRoot)`;
+  const rootGroup = (): string =>
+    fs.readFileSync('/etc/group', 'utf8').split('\n').map((line) => line.split(':')).find((fields) => fields[2] === '0')![0]!;
+
+  it('refuses AutoAddGroupOwner on a device of the root group, used or not', (ctx) => {
+    if (fs.statSync('/dev/null').gid !== 0) return ctx.skip();
+    const err = errorOf((g) => (device(g).GroupOwnerSetting = { AutoAddGroupOwner: true }));
+    expect(err.field).toBe(`${GOS(2, 'LocalDeviceResourceData')}.AutoAddGroupOwner`);
+    expect(err.message).toBe(
+      `group.json: ${err.field}: AutoAddGroupOwner adds the group owning /dev/null, the root group (gid 0), to every function with a policy on this resource, which is refused by default: ${OPT_IN}, or set AutoAddGroupOwner to false`,
+    );
+  });
+
+  it('refuses AutoAddGroupOwner on a volume of the root group', (ctx) => {
+    const file = path.join(tempDir('root-group'), 'owned-by-root');
+    fs.writeFileSync(file, 'x');
+    try {
+      if (fs.statSync(file).gid !== 0) fs.chownSync(file, fs.statSync(file).uid, 0);
+    } catch {
+      return ctx.skip(); // only root can give a file the root group
+    }
+    expectError(
+      (g) => (volume(g, 1).SourcePath = file),
+      `${GOS(1, 'LocalVolumeResourceData')}.AutoAddGroupOwner`,
+      new RegExp(`^group.json: [^ ]+: AutoAddGroupOwner adds the group owning ${regexp(file)}, the root group \\(gid 0\\),`),
+    );
+  });
+
+  it('refuses a GroupOwner naming the root group', () => {
+    const name = rootGroup();
+    const err = errorOf((g) => (volume(g).GroupOwnerSetting.GroupOwner = name));
+    expect(err.field).toBe(`${GOS(0, 'LocalVolumeResourceData')}.GroupOwner`);
+    expect(err.message).toBe(
+      `group.json: ${err.field}: GroupOwner ${JSON.stringify(name)} is the root group (gid 0): adding it to every function with a policy on this resource is refused by default: ${OPT_IN}`,
+    );
+  });
+
+  it('accepts both with AllowFunctionsToRunAsRoot, and gid 0 joins the supplementary groups', () => {
+    const { a } = loaded((g) => {
+      g.Nanolambda.Runtime = { AllowFunctionsToRunAsRoot: true };
+      volume(g).GroupOwnerSetting.GroupOwner = rootGroup();
+      device(g).GroupOwnerSetting = { AutoAddGroupOwner: true };
+      policies(g, [{ ResourceId: 'data' }, { ResourceId: 'null' }]);
+    });
+    expect(a.supplementaryGids).toEqual([...new Set([0, fs.statSync('/dev/null').gid])].sort((x, y) => x - y));
+  });
+});
+
+describe('two device resources on one device path give one device', () => {
+  const addDevice = (g: Json, id: string, source: string): void =>
+    void g.ResourceDefinitionVersion.Resources.push({ Id: id, Name: id, ResourceDataContainer: { LocalDeviceResourceData: { SourcePath: source } } });
+
+  it('read-write when either policy is', () => {
+    const { a, b } = loaded((g) => {
+      addDevice(g, 'null2', '/dev/shm/../null');
+      policies(g, [{ ResourceId: 'null' }, { ResourceId: 'null2', Permission: 'rw' }]);
+      g.FunctionDefinitionVersion.Functions[1].FunctionConfiguration.Environment = {
+        ResourceAccessPolicies: [{ ResourceId: 'null2' }, { ResourceId: 'null' }],
+      };
+    });
+    expect(a.devices).toEqual([{ resourceId: 'null', path: '/dev/null', readOnly: false }]);
+    expect(b.devices).toEqual([{ resourceId: 'null2', path: '/dev/null', readOnly: true }]);
+  });
+
+  it('other devices stay distinct', () => {
+    const { a } = loaded((g) => {
+      addDevice(g, 'zero', '/dev/zero');
+      policies(g, [{ ResourceId: 'null' }, { ResourceId: 'zero' }]);
+    });
+    expect(a.devices.map((d) => d.path)).toEqual(['/dev/null', '/dev/zero']);
+  });
+});
+
+describe('a volume cannot be the whole file system, through a symlink or /proc', () => {
+  const SRC = `${RES}[0].ResourceDataContainer.LocalVolumeResourceData.SourcePath`;
+  let links: string;
+  beforeAll(() => {
+    links = tempDir('proc-links');
+    fs.symlinkSync('/', path.join(links, 'root-link'));
+    fs.symlinkSync('/proc/self/root', path.join(links, 'proc-root-link'));
+    fs.symlinkSync('/proc/self', path.join(links, 'proc-self-link'));
+    fs.symlinkSync('/proc/self/cwd', path.join(links, 'cwd-link'));
+    fs.symlinkSync('cwd-link', path.join(links, 'relative-link'));
+  });
+  // Links to / and /proc/self left in test/.tmp would lead every tool that
+  // walks the tree (test collectors, linters) into the whole file system.
+  afterAll(() => fs.rmSync(links, { recursive: true, force: true }));
+  const tid = process.pid; // the main thread's id is the process's
+
+  it.each([
+    ['a symlink to /', 'root-link', /^group.json: [^ ]+: \S+\/root-link resolves to \/, and the whole file system cannot be a volume: name the directory the function needs$/],
+    ['a symlink to /proc/self/root', 'proc-root-link', /proc-root-link resolves to \/, and the whole file system cannot be a volume/],
+  ])('refuses %s', (_what, link, reason) => expectError((g) => (volume(g).SourcePath = path.join(links, link)), SRC, reason));
+
+  it.each([
+    ['/proc/self/root', /^group.json: [^ ]+: \/proc\/self\/root reaches a process's root directory \(\/proc\/<pid>\/root\), through which a volume would show that process's whole file system: name the directory the function needs$/],
+    ['/proc/1/cwd', /\/proc\/1\/cwd reaches a process's working directory \(\/proc\/<pid>\/cwd\)/],
+    ['/proc/self/root/etc', /\/proc\/self\/root\/etc reaches a process's root directory/],
+    [`/proc/self/task/${tid}/cwd`, /reaches a process's working directory/],
+    ['/proc', /^group.json: [^ ]+: \/proc holds processes' root and cwd links \(\/proc\/<pid>\/root, \/proc\/<pid>\/cwd\), through which a volume would show their whole file systems: name the \/proc files the function needs \(like \/proc\/cpuinfo\)$/],
+    ['/proc/self', /\/proc\/self holds processes' root and cwd links/],
+    [`/proc/${tid}/task`, /holds processes' root and cwd links/],
+    [`/proc/self/task/${tid}`, /holds processes' root and cwd links/],
+  ])('refuses %s', (source, reason) => expectError((g) => (volume(g).SourcePath = source), SRC, reason));
+
+  it('refuses symlinks into them, though their real path looks harmless', () => {
+    expectError(
+      (g) => (volume(g).SourcePath = path.join(links, 'proc-self-link')),
+      SRC,
+      new RegExp(`${regexp(path.join(links, 'proc-self-link'))} resolves through /proc/self, which holds processes' root and cwd links`),
+    );
+    // /proc/self/cwd resolves to this process's working directory: only the step shows it.
+    expect(fs.realpathSync(path.join(links, 'cwd-link'))).toBe(process.cwd());
+    for (const link of ['cwd-link', 'relative-link']) {
+      expectError(
+        (g) => (volume(g).SourcePath = path.join(links, link)),
+        SRC,
+        new RegExp(`${regexp(path.join(links, link))} resolves through /proc/self/cwd, which reaches a process's working directory`),
+      );
+    }
+  });
+
+  it('still allows /proc files and the process-independent directories', () => {
+    const { a } = loaded((g) => {
+      volume(g).SourcePath = '/proc/sys/kernel';
+      addVolume(g, 'net', '/proc/net', '/host/net');
+      policies(g, [{ ResourceId: 'data' }, { ResourceId: 'net' }]);
+    });
+    expect(a.volumes.map((v) => v.source)).toEqual(['/proc/sys/kernel', '/proc/net']);
+  });
+});
+
+describe('StateDir, LogDir and the group file path reach the launcher: no tab, newline or NUL', () => {
+  const CHARS = /a path cannot contain a tab, a newline or a NUL character \(the launcher receives paths in tab- and newline-separated lists\)/;
+
+  it.each([
+    ['LogDir', 'logs\n/x'],
+    ['StateDir', 'state\tx'],
+  ])('%s %j', (key, value) => expectError((g) => (g.Nanolambda[key] = value), `Nanolambda.${key}`, CHARS));
+
+  it('checks the resolved directory: the config directory is part of it', () => {
+    expect(() => parseGroup(valid(), 'group.json', `${dir}/a\nb`)).toThrow(/^group.json: Nanolambda.LogDir: a path cannot contain a tab/);
+  });
+
+  it('the group file path', () => {
+    const file = path.join(dir, 'group\n.json');
+    let err: unknown;
+    try {
+      parseGroup(valid(), file, dir);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).field).toBe('');
+    expect((err as ConfigError).message.startsWith(`${file}: a path cannot contain a tab`)).toBe(true);
+  });
+});
+
+describe('FunctionConfiguration.Executable stays inside its code directory', () => {
+  const EXE = `${FN0}.FunctionConfiguration.Executable`;
+
+  it.each([
+    ['../b', 'code/b'],
+    ['/bin/sh', '/bin/sh'],
+  ])('refuses %s', (executable, resolved) => {
+    const file = path.resolve(dir, resolved);
+    const err = errorOf((g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Executable = executable));
+    expect(err.field).toBe(EXE);
+    expect(err.message).toBe(
+      `group.json: ${EXE}: '${executable}' resolves to ${file}, outside the code directory ${path.join(dir, 'code/a')}: name a file inside it (a container runs it at /lambda/<its path in the directory>)`,
+    );
+  });
+
+  it('accepts a path that stays inside, and ignores Executable when the code is the executable itself', () => {
+    const { a, b } = loaded((g) => {
+      g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Executable = 'x/../run';
+      g.FunctionDefinitionVersion.Functions[1].FunctionConfiguration.Executable = '../../elsewhere';
+    });
+    expect(a.executable).toBe(path.join(dir, 'code/a/run'));
+    expect(b.executable).toBe(path.join(dir, 'code/b'));
+  });
+});
+
+describe('a container function cannot see what containers hide through its code or volumes', () => {
+  const HIDDEN = 'and the mounts that hide it from containers do not reach into bind mounts';
+  const CODE_A = `Nanolambda.Code["${A}"]`;
+
+  /** A fresh directory (its real path) with code/a/run, code/b, srv/ and logs/. */
+  function layout(): string {
+    const r = fs.realpathSync(tempDir('exposure'));
+    writeScript(r, 'code/a/run');
+    writeScript(r, 'code/b');
+    fs.mkdirSync(path.join(r, 'srv'));
+    fs.mkdirSync(path.join(r, 'logs'));
+    return r;
+  }
+
+  /** Two container functions with absolute code paths; StateDir r/state, LogDir r/logs. */
+  function group(r: string): Json {
+    return {
+      ResourceDefinitionVersion: { Resources: [] },
+      FunctionDefinitionVersion: {
+        Functions: [
+          { Id: 'a', FunctionArn: A, FunctionConfiguration: { Executable: 'run', Environment: { ResourceAccessPolicies: [] } } },
+          { Id: 'b', FunctionArn: B, FunctionConfiguration: { Executable: 'b' } },
+        ],
+      },
+      Nanolambda: {
+        Code: { [A]: path.join(r, 'code/a'), [B]: path.join(r, 'code/b') },
+        StateDir: path.join(r, 'state'),
+        LogDir: path.join(r, 'logs'),
+        Http: false,
+      },
+    };
+  }
+
+  /** A volume of function a at /vol. */
+  function withVolume(g: Json, source: string): Json {
+    g.ResourceDefinitionVersion.Resources.push({ Id: 'vol', Name: 'vol', ResourceDataContainer: { LocalVolumeResourceData: { SourcePath: source, DestinationPath: '/vol' } } });
+    env(g).ResourceAccessPolicies.push({ ResourceId: 'vol' });
+    return g;
+  }
+
+  /** Write the group to r/<name> and load it as the runtime does. */
+  function load(r: string, g: Json, name = 'group.json'): ReturnType<typeof loadGroupFile> {
+    const file = path.join(r, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(g));
+    return loadGroupFile(file);
+  }
+
+  function refused(r: string, g: Json, field: string, reason: string, name = 'group.json'): void {
+    try {
+      load(r, g, name);
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as ConfigError).field).toBe(field);
+      expect((err as ConfigError).message).toBe(`${path.join(r, name)}: ${field}: ${reason}`);
+      return;
+    }
+    throw new Error('expected a ConfigError');
+  }
+
+  it('a volume holding the StateDir, which does not exist yet', () => {
+    const r = layout();
+    const g = withVolume(group(r), path.join(r, 'srv'));
+    g.Nanolambda.StateDir = path.join(r, 'srv/state');
+    refused(
+      r,
+      g,
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/srv (resource "vol") exposes the runtime's StateDir ${r}/srv/state to the function: it lies inside the volume, ${HIDDEN}; use a narrower SourcePath or set Nanolambda.StateDir elsewhere`,
+    );
+  });
+
+  it('a volume inside the LogDir', () => {
+    const r = layout();
+    fs.mkdirSync(path.join(r, 'logs/a'));
+    refused(
+      r,
+      withVolume(group(r), path.join(r, 'logs/a')),
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/logs/a (resource "vol") exposes part of the runtime's LogDir ${r}/logs to the function: the volume lies inside it; choose another SourcePath or set Nanolambda.LogDir elsewhere`,
+    );
+  });
+
+  it('a volume holding the group file', () => {
+    const r = layout();
+    fs.mkdirSync(path.join(r, 'conf'));
+    refused(
+      r,
+      withVolume(group(r), path.join(r, 'conf')),
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/conf (resource "vol") exposes the group file ${r}/conf/group.json to the function: it lies inside the volume, ${HIDDEN}; use a narrower SourcePath or keep the group file elsewhere`,
+      'conf/group.json',
+    );
+  });
+
+  it("a volume on another function's code", () => {
+    const r = layout();
+    refused(
+      r,
+      withVolume(group(r), path.join(r, 'code/b')),
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/code/b (resource "vol") exposes ${B}'s code ${r}/code/b to the function: they are the same path; choose another SourcePath or move ${B}'s code elsewhere`,
+    );
+  });
+
+  it("code holding another function's code", () => {
+    const r = layout();
+    const g = group(r);
+    g.Nanolambda.Code[A] = path.join(r, 'code');
+    g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Executable = 'a/run';
+    refused(
+      r,
+      g,
+      CODE_A,
+      `${A}'s code ${r}/code exposes ${B}'s code ${r}/code/b to the function: it lies inside the code, ${HIDDEN}; point Nanolambda.Code at a directory holding only the code or move ${B}'s code elsewhere`,
+    );
+  });
+
+  it("code inside another function's code, or inside the StateDir", () => {
+    const r = layout();
+    const g = group(r);
+    g.Nanolambda.Code[A] = path.join(r, 'code/a/run');
+    g.Nanolambda.Code[B] = path.join(r, 'code/a');
+    g.FunctionDefinitionVersion.Functions[1].FunctionConfiguration.Executable = 'run';
+    refused(
+      r,
+      g,
+      CODE_A,
+      `${A}'s code ${r}/code/a/run exposes part of ${B}'s code ${r}/code/a to the function: the code lies inside it; keep the code elsewhere or move ${B}'s code elsewhere`,
+    );
+    const s = group(r);
+    s.Nanolambda.StateDir = path.join(r, 'code');
+    refused(
+      r,
+      s,
+      CODE_A,
+      `${A}'s code ${r}/code/a exposes part of the runtime's StateDir ${r}/code to the function: the code lies inside it; keep the code elsewhere or set Nanolambda.StateDir elsewhere`,
+    );
+  });
+
+  it('compares real paths: a symlinked volume, a StateDir below a symlink that does not exist yet', () => {
+    const r = layout();
+    fs.symlinkSync(path.join(r, 'srv'), path.join(r, 'srv-link'));
+    const g = withVolume(group(r), path.join(r, 'srv-link'));
+    g.Nanolambda.StateDir = path.join(r, 'srv/state');
+    refused(
+      r,
+      g,
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/srv-link (resolving to ${r}/srv) (resource "vol") exposes the runtime's StateDir ${r}/srv/state to the function: it lies inside the volume, ${HIDDEN}; use a narrower SourcePath or set Nanolambda.StateDir elsewhere`,
+    );
+    const h = withVolume(group(r), path.join(r, 'srv'));
+    h.Nanolambda.StateDir = path.join(r, 'srv-link/not/yet');
+    refused(
+      r,
+      h,
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/srv (resource "vol") exposes the runtime's StateDir ${r}/srv-link/not/yet (resolving to ${r}/srv/not/yet) to the function: it lies inside the volume, ${HIDDEN}; use a narrower SourcePath or set Nanolambda.StateDir elsewhere`,
+    );
+  });
+
+  it("a symlink to another function's code is that code", () => {
+    const r = layout();
+    fs.symlinkSync(path.join(r, 'code/b'), path.join(r, 'b-link'));
+    refused(
+      r,
+      withVolume(group(r), path.join(r, 'b-link')),
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/b-link (resolving to ${r}/code/b) (resource "vol") exposes ${B}'s code ${r}/code/b to the function: they are the same path; choose another SourcePath or move ${B}'s code elsewhere`,
+    );
+  });
+
+  it('accepts separate paths, shared code, a volume on its own code, and a NoContainer function whose code holds the StateDir', () => {
+    const r = layout();
+    expect(load(r, withVolume(group(r), path.join(r, 'srv'))).functions[0]!.volumes).toHaveLength(1);
+
+    const shared = withVolume(group(r), path.join(r, 'code/a'));
+    shared.Nanolambda.Code[B] = path.join(r, 'code/a');
+    shared.FunctionDefinitionVersion.Functions[1].FunctionConfiguration.Executable = 'run';
+    expect(load(r, shared).functions.map((fn) => fn.codeRoot)).toEqual([path.join(r, 'code/a'), path.join(r, 'code/a')]);
+
+    const host = group(r);
+    host.Nanolambda.StateDir = path.join(r, 'code/a/state');
+    env(host).Execution = { IsolationMode: 'NoContainer' };
+    delete env(host).ResourceAccessPolicies;
+    expect(load(r, host).functions[0]!.isolationMode).toBe('NoContainer');
+    // The same in a container is refused.
+    delete env(host).Execution;
+    refused(
+      r,
+      host,
+      CODE_A,
+      `${A}'s code ${r}/code/a exposes the runtime's StateDir ${r}/code/a/state to the function: it lies inside the code, ${HIDDEN}; point Nanolambda.Code at a directory holding only the code or set Nanolambda.StateDir elsewhere`,
+    );
+  });
+
+  it("protects a NoContainer function's code from a container function", () => {
+    const r = layout();
+    const g = withVolume(group(r), path.join(r, 'code'));
+    g.FunctionDefinitionVersion.Functions[1].FunctionConfiguration.Environment = { Execution: { IsolationMode: 'NoContainer' } };
+    refused(
+      r,
+      g,
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/code (resource "vol") exposes ${B}'s code ${r}/code/b to the function: it lies inside the volume, ${HIDDEN}; use a narrower SourcePath or move ${B}'s code elsewhere`,
+    );
   });
 });

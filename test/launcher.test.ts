@@ -189,6 +189,59 @@ describe.skipIf(containerSkip !== undefined)("nanolambda-launcher's containers",
       NANOLAMBDA_CONTAINER_MOUNTS: 'bind\tro\t/no/such/source\t/data',
     });
     expect(run.status).toBe(125);
-    expect(run.stderr).toContain('cannot mount /no/such/source at /data: No such file or directory');
+    expect(run.stderr).toContain('cannot mount /no/such/source at /data: it does not exist, or a symlink is on its path');
+  });
+
+  it('never follows a symlink inside the container: one planted in a volume cannot make it mount or create on the host', () => {
+    const base = fs.mkdtempSync(path.join(tmpDir, 'planted-'));
+    const volume = path.join(base, 'volume');
+    const victim = path.join(base, 'victim');
+    fs.mkdirSync(volume);
+    fs.mkdirSync(victim);
+    fs.writeFileSync(path.join(base, 'config'), 'x');
+    // What a function with this read-write volume could have done on an earlier run.
+    fs.symlinkSync(victim, path.join(volume, 'sub'));
+    const run = runWithChannel(['/bin/true'], [], launcher, {
+      ...container(),
+      NANOLAMBDA_CONTAINER_MOUNTS: `bind\trw\t${volume}\t/data\nbind\tro\t${path.join(base, 'config')}\t/data/sub/config`,
+    });
+    expect(run.status).toBe(125);
+    expect(run.stderr).toContain('cannot use /data/sub/config in the container: "sub" on the way is a symlink or not a directory');
+    expect(fs.readdirSync(victim)).toEqual([]);
+  });
+
+  it('hides a path by its real name; a path reached through a symlink is left to that', () => {
+    const base = fs.mkdtempSync(path.join(tmpDir, 'hidden-'));
+    fs.mkdirSync(path.join(base, 'real'));
+    fs.writeFileSync(path.join(base, 'real', 'secret'), 'state');
+    fs.symlinkSync(path.join(base, 'real'), path.join(base, 'link'));
+    const show = (hidden: string[]) =>
+      runWithChannel(['/bin/sh', '-c', `cat ${path.join(base, 'link', 'secret')} 2>&1`], [], launcher, {
+        ...container(),
+        NANOLAMBDA_CONTAINER_MOUNTS: hidden.map((h) => `hide\t${h}`).join('\n'),
+      }).stdout;
+    expect(show([path.join(base, 'link')])).toBe('state');
+    expect(show([path.join(base, 'link'), path.join(base, 'real')])).toMatch(/Permission denied|No such file/);
+  });
+
+  it('does not lose a SIGTERM that arrives while the container is being built', async () => {
+    const binding = nativeBinding();
+    const { handle, shmFd, hostFd, workerFd } = binding.channelOpen(64 * 1024);
+    const volume = fs.mkdtempSync(path.join(tmpDir, 'many-'));
+    // Enough mounts to keep init busy for a while before it has its handlers.
+    const plan = Array.from({ length: 1500 }, (_, i) => `bind\tro\t${volume}\t/m/${i}`).join('\n');
+    const child = spawn(launcher, ['/bin/sleep', '5'], {
+      stdio: ['ignore', 'ignore', 'pipe', shmFd, workerFd],
+      env: { PATH: '/usr/bin:/bin', NANOLAMBDA_SHM_FD: '3', NANOLAMBDA_SOCK_FD: '4', ...container(), NANOLAMBDA_CONTAINER_MOUNTS: plan },
+      detached: true,
+    });
+    for (const fd of [shmFd, workerFd]) binding.closeFd(fd);
+    const ended = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    process.kill(-child.pid!, 'SIGTERM');
+    // Lost, the sleep would run its 5 s and exit 0 with no signal.
+    expect(await ended).toBe('SIGTERM');
+    binding.closeFd(hostFd);
+    binding.channelClose(handle);
   });
 });

@@ -1,7 +1,8 @@
 // nanolambda.cc - Node-API glue over native/wire: the NativeBinding surface
 // declared in src/native/binding.ts. No policy lives here (scheduling,
 // timeouts and retries are TypeScript); this file checks arguments, maps
-// the region, moves bytes and learns the host spin budget.
+// the region, moves bytes and learns the host spin budget. Starting and
+// watching worker processes is worker_process.cc.
 #include <napi.h>
 
 #include <errno.h>
@@ -12,9 +13,17 @@
 
 #include <string>
 
+#include "args.h"
 #include "nlw_channel.h"
+#include "worker_process.h"
 
 namespace {
+
+using nanolambda::RangeErr;
+using nanolambda::SystemErr;
+using nanolambda::Throw;
+using nanolambda::TypeErr;
+using nanolambda::U32Arg;
 
 // Host spin budget bounds, learned from the handler's run time. The floor
 // covers the round trip through the rings (about 1 us with a spinning
@@ -45,20 +54,6 @@ struct AddonData {
   Napi::Reference<Napi::Buffer<uint8_t>> empty;  // shared for empty payloads
 };
 
-Napi::Value Throw(Napi::Error err, const char* code) {
-  err.Set("code", Napi::String::New(err.Env(), code));
-  err.ThrowAsJavaScriptException();
-  return err.Env().Undefined();
-}
-Napi::Value TypeErr(Napi::Env env, const std::string& msg) {
-  return Throw(Napi::TypeError::New(env, msg), "ERR_INVALID_ARG_TYPE");
-}
-Napi::Value RangeErr(Napi::Env env, const std::string& msg) {
-  return Throw(Napi::RangeError::New(env, msg), "ERR_OUT_OF_RANGE");
-}
-Napi::Value SystemErr(Napi::Env env, const std::string& what, int err) {
-  return Throw(Napi::Error::New(env, what + ": " + strerror(err)), "ERR_NLW_SYSTEM");
-}
 Napi::Value CorruptErr(Napi::Env env, const char* ring) {
   return Throw(Napi::Error::New(env, std::string("the worker wrote an impossible record or position in the ") +
                                          ring + " ring; stop this worker"),
@@ -78,20 +73,6 @@ Channel* ChannelArg(const Napi::CallbackInfo& info) {
     return nullptr;
   }
   return c;
-}
-
-// An unsigned 32-bit integer argument within [min, max], or false after throwing.
-bool U32Arg(Napi::Value v, const char* name, double min, double max, uint32_t* out) {
-  if (!v.IsNumber()) return TypeErr(v.Env(), std::string(name) + " must be a number"), false;
-  double d = v.As<Napi::Number>().DoubleValue();
-  if (!(d >= min && d <= max) || d != static_cast<double>(static_cast<uint64_t>(d))) {
-    RangeErr(v.Env(), std::string(name) + " must be an integer from " + std::to_string(static_cast<uint64_t>(min)) +
-                          " to " + std::to_string(static_cast<uint64_t>(max)) + ", got " +
-                          v.ToString().Utf8Value());
-    return false;
-  }
-  *out = static_cast<uint32_t>(d);
-  return true;
 }
 
 bool IsTypedArrayOf(Napi::Value v, napi_typedarray_type type, size_t min_length) {
@@ -320,6 +301,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("channelWorkerState", Napi::Function::New(env, ChannelWorkerState, "channelWorkerState"));
   exports.Set("channelClose", Napi::Function::New(env, ChannelClose, "channelClose"));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd, "closeFd"));
+  nanolambda::InitWorkerProcess(env, exports);
   return exports;
 }
 

@@ -18,6 +18,8 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -105,7 +107,7 @@ static void nll_init(const struct nll_settings *s, int status_fd, char *const ar
     /* Opened before the host's /sys leaves our view; joined by the function. */
     if (nll_open_cgroups(s, &groups) != 0 || nll_build_rootfs(s) != 0) _exit(NLL_EXIT_LAUNCHER);
 
-    nll_block_forwarded(SIG_BLOCK);
+    /* The forwarded signals are still blocked (the relay blocked them). */
     if (nll_forward_signals(-1) != 0) _exit(NLL_EXIT_LAUNCHER);
     function = fork();
     if (function < 0) {
@@ -143,6 +145,10 @@ int nll_run_container(const struct nll_settings *s, char *const argv[]) {
     if (pipe2(status_pipe, O_CLOEXEC) != 0) return nll_report_errno("cannot create the container's status pipe");
     if (unshare(NLL_NAMESPACES) != 0)
         return nll_report_errno("cannot create the container's namespaces (GreengrassContainer mode needs root)");
+    /* Blocked from before init exists until it has its handlers: the kernel
+     * drops a signal sent to a namespace's pid 1 that has none, so a stop
+     * while the root is being built would be lost. Blocked, it waits. */
+    nll_block_forwarded(SIG_BLOCK);
     init = fork();
     if (init < 0) return nll_report_errno("cannot start the container");
     if (init == 0) {
@@ -156,10 +162,13 @@ int nll_run_container(const struct nll_settings *s, char *const argv[]) {
         (void)kill(init, SIGKILL);
         return -1;
     }
+    nll_block_forwarded(SIG_UNBLOCK);
     do {
         got = read(status_pipe[0], &status, sizeof status);
     } while (got < 0 && errno == EINTR);
     reported = got == (ssize_t)sizeof status;
+    /* init is exiting: once reaped, its pid may be someone else's. */
+    nll_forward_to = 0;
     {
         int init_status = 0;
         while (waitpid(init, &init_status, 0) < 0 && errno == EINTR) {
@@ -169,24 +178,43 @@ int nll_run_container(const struct nll_settings *s, char *const argv[]) {
     return -1;
 }
 
-int nll_probe_container(void) {
+/* The probe's container: pid 1 of a new pid namespace, on a tmpfs root with
+ * its own /proc, as a worker's init will be. */
+static void nll_probe_init(void) {
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 || mount("tmpfs", "/tmp", "tmpfs", 0, "size=65536") != 0 ||
+        mkdir("/tmp/proc", 0755) != 0 || mount("proc", "/tmp/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0) {
+        nll_report_errno("cannot mount in a new mount namespace");
+        _exit(1);
+    }
+    if (chdir("/tmp") != 0 || syscall(SYS_pivot_root, ".", ".") != 0 || umount2(".", MNT_DETACH) != 0) {
+        nll_report_errno("cannot change the root with pivot_root");
+        _exit(1);
+    }
+    _exit(0);
+}
+
+/* Forks, waits, and passes the child's failure on as ours. */
+static int nll_wait_ok(pid_t child) {
     int status = 0;
+    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+}
+
+int nll_probe_container(void) {
     pid_t child = fork();
     if (child < 0) return nll_report_errno("cannot fork");
     if (child == 0) {
-        /* In a throwaway child: what a container's relay and init do first. */
+        pid_t init;
+        /* In a throwaway child: what a container's relay and init do. */
         if (unshare(NLL_NAMESPACES) != 0) {
             nll_report_errno("cannot create mount, pid, ipc and uts namespaces");
             _exit(1);
         }
-        if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 || mount("tmpfs", "/tmp", "tmpfs", 0, "size=4096") != 0) {
-            nll_report_errno("cannot mount in a new mount namespace");
-            _exit(1);
-        }
-        _exit(0);
+        init = fork();
+        if (init < 0) _exit(1);
+        if (init == 0) nll_probe_init();
+        _exit(nll_wait_ok(init));
     }
-    while (waitpid(child, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
-    return 0;
+    return nll_wait_ok(child);
 }

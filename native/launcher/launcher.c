@@ -114,12 +114,15 @@ static int nll_reset_signals(void) {
 
 int nll_exec_function(const struct nll_settings *s, struct nll_cgroups *groups, pid_t parent, char *const argv[]) {
     int err;
-    if (nll_enter_cgroups(groups) != 0 || nll_apply_rlimits(s) != 0 || nll_become(s, parent) != 0) return NLL_EXIT_LAUNCHER;
+    if (nll_enter_cgroups(groups) != 0) return NLL_EXIT_LAUNCHER;
+    /* Before the rlimits: the fallback close loop is bounded by RLIMIT_NOFILE,
+     * and a lower new limit would leave descriptors above it open. */
+    nll_close_stray_fds();
+    if (nll_apply_rlimits(s) != 0 || nll_become(s, parent) != 0) return NLL_EXIT_LAUNCHER;
     if (s->workdir != NULL && chdir(s->workdir) != 0) {
         nll_report_errno("cannot enter the working directory %s", s->workdir);
         return NLL_EXIT_LAUNCHER;
     }
-    nll_close_stray_fds();
     execv(argv[0], argv);
     err = errno;
     if (err == EACCES && s->run_as)

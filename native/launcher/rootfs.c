@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "rootfs.h"
 
+#include "inside.h"
 #include "report.h"
 
 #include <dirent.h>
@@ -24,6 +25,9 @@
 #endif
 #ifndef MOUNT_ATTR_NOSUID
 #define MOUNT_ATTR_NOSUID 0x00000002
+#endif
+#ifndef MOUNT_ATTR_NODEV
+#define MOUNT_ATTR_NODEV 0x00000004
 #endif
 #ifndef AT_RECURSIVE
 #define AT_RECURSIVE 0x8000
@@ -49,45 +53,6 @@ static const char *const nll_basic_devices[] = {"null", "zero", "full", "random"
 static int nll_in_root(char *out, const char *root, const char *path) {
     if ((size_t)snprintf(out, NLL_PATH, "%s%s%s", root, path[0] == '/' ? "" : "/", path) >= NLL_PATH)
         return nll_report("path too long: %s%s", root, path);
-    return 0;
-}
-
-/* mkdir -p, for mount points; a read-only parent is worth its own words. */
-static int nll_mkdirs(const char *path, const char *shown) {
-    char partial[NLL_PATH];
-    size_t i, len = strlen(path);
-    if (len >= sizeof partial) return nll_report("path too long: %s", path);
-    memcpy(partial, path, len + 1);
-    for (i = 1; i <= len; i++) {
-        if (partial[i] != '/' && partial[i] != '\0') continue;
-        partial[i] = '\0';
-        if (mkdir(partial, 0755) != 0 && errno != EEXIST) {
-            if (errno == EROFS)
-                return nll_report("cannot create %s in the container: its parent is a read-only directory of the host "
-                                  "(create it on the gateway, or choose a path outside the host's directories)",
-                                  shown);
-            return nll_report_errno("cannot create %s in the container", shown);
-        }
-        partial[i] = path[i];
-    }
-    return 0;
-}
-
-/* A mount point of the same kind as what will be mounted on it. */
-static int nll_mount_point(const char *target, int directory, const char *shown) {
-    char parent[NLL_PATH];
-    char *slash;
-    int fd;
-    if (directory) return nll_mkdirs(target, shown);
-    strcpy(parent, target);
-    slash = strrchr(parent, '/');
-    if (slash != NULL && slash != parent) {
-        *slash = '\0';
-        if (nll_mkdirs(parent, shown) != 0) return -1;
-    }
-    fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0444);
-    if (fd < 0 && errno != EISDIR) return nll_report_errno("cannot create the mount point %s in the container", shown);
-    if (fd >= 0) (void)close(fd);
     return 0;
 }
 
@@ -143,33 +108,73 @@ static int nll_remount_tree(const char *target, unsigned long flags) {
     return 0;
 }
 
-/* Makes the mount at target and everything below it nosuid, and read-only
- * when asked. */
-static int nll_restrict(const char *target, int readonly) {
+/* Makes the mount now at `path` inside root, and everything below it,
+ * nosuid (nodev too unless it holds device nodes), and read-only when asked. */
+static int nll_restrict(const char *root, const char *path, int readonly, int devices) {
     struct nll_mount_attr attr;
+    char target[NLL_PATH], fd_path[32];
+    int fd = nll_open_inside(root, path, NLL_EXISTING, path), failed;
+    if (fd == -2) return nll_report("the mount at %s in the container is gone", path);
+    if (fd < 0) return -1;
     memset(&attr, 0, sizeof attr);
-    attr.attr_set = MOUNT_ATTR_NOSUID | (readonly ? MOUNT_ATTR_RDONLY : 0);
+    attr.attr_set = MOUNT_ATTR_NOSUID | (devices ? 0 : MOUNT_ATTR_NODEV) | (readonly ? MOUNT_ATTR_RDONLY : 0);
 #ifdef SYS_mount_setattr
-    if (syscall(SYS_mount_setattr, AT_FDCWD, target, AT_RECURSIVE, &attr, sizeof attr) == 0) return 0;
-    if (errno != ENOSYS) return nll_report_errno("cannot restrict the mount at %s", target);
+    if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) == 0) {
+        (void)close(fd);
+        return 0;
+    }
+    if (errno != ENOSYS) {
+        (void)close(fd);
+        return nll_report_errno("cannot restrict the mount at %s in the container", path);
+    }
 #endif
-    return nll_remount_tree(target, MS_NOSUID | (readonly ? MS_RDONLY : 0UL));
+    /* Linux < 5.12: the mount itself through its descriptor, then the
+     * mounts below it by the names mountinfo gives them. */
+    nll_fd_path(fd_path, fd);
+    failed = mount(NULL, fd_path, NULL, MS_REMOUNT | MS_BIND | MS_NOSUID | (devices ? 0UL : MS_NODEV) |
+                                             (readonly ? MS_RDONLY : 0UL) | nll_kept_flags(fd_path), NULL);
+    (void)close(fd);
+    if (failed) return nll_report_errno("cannot restrict the mount at %s in the container", path);
+    if (nll_in_root(target, root, path) != 0) return -1;
+    return nll_remount_tree(target, MS_NOSUID | (devices ? 0UL : MS_NODEV) | (readonly ? MS_RDONLY : 0UL));
 }
 
-static int nll_bind(const char *source, const char *target, int readonly, const char *shown) {
+/* Binds the host's `source` at `path` inside root. The source is opened
+ * without following symlinks too: the runtime passes real paths, and a
+ * symlink there now was planted since. */
+static int nll_bind(const char *root, const char *source, const char *path, int readonly, int devices) {
     struct stat st;
-    if (stat(source, &st) != 0) return nll_report_errno("cannot mount %s at %s", source, shown);
-    if (nll_mount_point(target, S_ISDIR(st.st_mode), shown) != 0) return -1;
-    if (mount(source, target, NULL, MS_BIND | MS_REC, NULL) != 0)
-        return nll_report_errno("cannot mount %s at %s", source, shown);
-    return nll_restrict(target, readonly);
+    char from[32], to[32];
+    int src, dst, failed;
+    src = nll_open_inside("/", source, NLL_EXISTING, source);
+    if (src == -2) return nll_report("cannot mount %s at %s: it does not exist, or a symlink is on its path", source, path);
+    if (src < 0) return -1;
+    if (fstat(src, &st) != 0 || S_ISLNK(st.st_mode)) {
+        (void)close(src);
+        return nll_report("cannot mount %s at %s: it is a symlink", source, path);
+    }
+    dst = nll_open_inside(root, path, S_ISDIR(st.st_mode) ? NLL_DIRECTORY : NLL_FILE, path);
+    if (dst < 0) {
+        (void)close(src);
+        return -1;
+    }
+    nll_fd_path(from, src);
+    nll_fd_path(to, dst);
+    failed = mount(from, to, NULL, MS_BIND | MS_REC, NULL);
+    if (failed) nll_report_errno("cannot mount %s at %s", source, path);
+    (void)close(src);
+    (void)close(dst);
+    return failed ? -1 : nll_restrict(root, path, readonly, devices);
 }
 
-static int nll_tmpfs(const char *target, const char *options, unsigned long flags, const char *shown) {
-    if (nll_mkdirs(target, shown) != 0) return -1;
-    if (mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV | flags, options) != 0)
-        return nll_report_errno("cannot mount a tmpfs at %s in the container", shown);
-    return 0;
+static int nll_tmpfs(const char *root, const char *path, const char *options, unsigned long flags) {
+    char to[32];
+    int dst = nll_open_inside(root, path, NLL_DIRECTORY, path), failed;
+    if (dst < 0) return -1;
+    nll_fd_path(to, dst);
+    failed = mount("tmpfs", to, "tmpfs", MS_NOSUID | MS_NODEV | flags, options);
+    (void)close(dst);
+    return failed ? nll_report_errno("cannot mount a tmpfs at %s in the container", path) : 0;
 }
 
 static int nll_is_own_top(const char *name) {
@@ -200,7 +205,7 @@ static int nll_mirror_host(const char *root) {
             link[len] = '\0';
             failed = symlink(link, target) != 0 ? nll_report_errno("cannot copy the symlink %s", host) : 0;
         } else if (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode)) {
-            failed = nll_bind(host, target, 1, host);
+            failed = nll_bind(root, host, host, 1, 0);
         }
         if (failed) {
             (void)closedir(top);
@@ -218,69 +223,84 @@ static int nll_build_dev(const char *root, unsigned long tmp_bytes) {
         {"fd", "/proc/self/fd"}, {"stdin", "/proc/self/fd/0"}, {"stdout", "/proc/self/fd/1"}, {"stderr", "/proc/self/fd/2"}};
     size_t i;
     int fd;
-    if (nll_in_root(target, root, "/dev") != 0 || nll_tmpfs(target, "mode=0755,size=65536", MS_NOEXEC, "/dev") != 0)
-        return -1;
+    if (nll_tmpfs(root, "/dev", "mode=0755,size=65536", MS_NOEXEC) != 0) return -1;
     for (name = nll_basic_devices; *name != NULL; name++) {
         sprintf(host, "/dev/%s", *name);
         if (access(host, F_OK) != 0) continue;
-        if (nll_in_root(target, root, host) != 0 || nll_bind(host, target, 0, host) != 0) return -1;
+        if (nll_bind(root, host, host, 0, 1) != 0) return -1;
     }
     for (i = 0; i < sizeof links / sizeof links[0]; i++) {
         sprintf(host, "/dev/%s", links[i][0]);
         if (nll_in_root(target, root, host) != 0) return -1;
         if (symlink(links[i][1], target) != 0) return nll_report_errno("cannot create %s in the container", host);
     }
-    if (nll_in_root(target, root, NLL_EMPTY_FILE) != 0) return -1;
-    fd = open(target, O_WRONLY | O_CREAT | O_CLOEXEC, 0);
-    if (fd < 0) return nll_report_errno("cannot create %s in the container", NLL_EMPTY_FILE);
+    fd = nll_open_inside(root, NLL_EMPTY_FILE, NLL_FILE, NLL_EMPTY_FILE);
+    if (fd < 0) return -1;
     (void)close(fd);
     sprintf(options, "mode=1777,size=%lu", tmp_bytes);
-    if (nll_in_root(target, root, "/dev/shm") != 0 || nll_tmpfs(target, options, 0, "/dev/shm") != 0) return -1;
-    return 0;
+    return nll_tmpfs(root, "/dev/shm", options, 0);
 }
 
-/* Covers a host path with something empty: a read-only, mode 000 tmpfs
- * over a directory, the empty file over anything else. */
+/* Covers a path with something empty: a read-only, mode 000 tmpfs over a
+ * directory, the empty file over anything else. A path that is absent, or
+ * reached through a symlink, is left alone: the runtime sends the real path
+ * of everything it hides as well. */
 static int nll_hide(const char *root, const char *path) {
-    char target[NLL_PATH], empty[NLL_PATH];
     struct stat st;
-    if (nll_in_root(target, root, path) != 0) return -1;
-    if (lstat(target, &st) != 0) return 0; /* not in the mirror: nothing to hide */
-    if (S_ISDIR(st.st_mode)) {
-        if (mount("tmpfs", target, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=000,size=4096") != 0)
-            return nll_report_errno("cannot hide %s from the container", path);
+    char to[32], empty[32];
+    int target = nll_open_inside(root, path, NLL_EXISTING, path), source, failed;
+    if (target == -2) return 0;
+    if (target < 0) return -1;
+    if (fstat(target, &st) != 0 || S_ISLNK(st.st_mode)) {
+        (void)close(target);
         return 0;
     }
-    if (nll_in_root(empty, root, NLL_EMPTY_FILE) != 0) return -1;
-    if (mount(empty, target, NULL, MS_BIND, NULL) != 0) return nll_report_errno("cannot hide %s from the container", path);
-    return nll_restrict(target, 1);
+    nll_fd_path(to, target);
+    if (S_ISDIR(st.st_mode)) {
+        failed = mount("tmpfs", to, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=000,size=4096");
+        (void)close(target);
+        return failed ? nll_report_errno("cannot hide %s from the container", path) : 0;
+    }
+    source = nll_open_inside(root, NLL_EMPTY_FILE, NLL_EXISTING, NLL_EMPTY_FILE);
+    if (source < 0) {
+        (void)close(target);
+        return nll_report("cannot hide %s from the container: %s is missing", path, NLL_EMPTY_FILE);
+    }
+    nll_fd_path(empty, source);
+    failed = mount(empty, to, NULL, MS_BIND, NULL);
+    (void)close(source);
+    (void)close(target);
+    if (failed) return nll_report_errno("cannot hide %s from the container", path);
+    return nll_restrict(root, path, 1, 0);
 }
 
-/* Runs the host's mount plan (settings.h): hides, then binds, in its order. */
+/* Runs the host's mount plan (settings.h) in its order. */
 static int nll_run_plan(const char *root, char *plan) {
     char *line, *save = NULL;
     if (plan == NULL) return 0;
     for (line = strtok_r(plan, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-        char *fields[4], *field_save = NULL, target[NLL_PATH];
-        int n = 0;
-        for (fields[n] = strtok_r(line, "\t", &field_save); fields[n] != NULL && n < 3;)
+        char *fields[5], *field_save = NULL;
+        int n = 0, failed;
+        for (fields[n] = strtok_r(line, "\t", &field_save); fields[n] != NULL && n < 4;)
             fields[++n] = strtok_r(NULL, "\t", &field_save);
         if (n == 2 && strcmp(fields[0], "hide") == 0) {
-            if (nll_hide(root, fields[1]) != 0) return -1;
-        } else if (n >= 3 && fields[3] != NULL && strcmp(fields[0], "bind") == 0 &&
-                   (strcmp(fields[1], "ro") == 0 || strcmp(fields[1], "rw") == 0)) {
-            if (nll_in_root(target, root, fields[3]) != 0) return -1;
-            if (nll_bind(fields[2], target, fields[1][1] == 'o', fields[3]) != 0) return -1;
+            failed = nll_hide(root, fields[1]);
+        } else if (n == 4 && strcmp(fields[0], "bind") == 0 && (strcmp(fields[1], "ro") == 0 || strcmp(fields[1], "rw") == 0)) {
+            failed = nll_bind(root, fields[2], fields[3], fields[1][1] == 'o', 0);
+        } else if (n == 4 && strcmp(fields[0], "device") == 0 && (strcmp(fields[1], "ro") == 0 || strcmp(fields[1], "rw") == 0)) {
+            failed = nll_bind(root, fields[2], fields[3], fields[1][1] == 'o', 1);
         } else {
             return nll_report("NANOLAMBDA_CONTAINER_MOUNTS: cannot read the line \"%s\"", line);
         }
+        if (failed) return -1;
     }
     return 0;
 }
 
 int nll_build_rootfs(const struct nll_settings *s) {
     const char *root = s->container_root;
-    char target[NLL_PATH], options[64];
+    char to[32], options[64];
+    int proc, dev, failed;
 
     /* Our copies of the host's mounts must not propagate back to it. */
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return nll_report_errno("cannot make the mounts private");
@@ -291,20 +311,28 @@ int nll_build_rootfs(const struct nll_settings *s) {
     if (mount(NULL, root, NULL, MS_UNBINDABLE, NULL) != 0) return nll_report_errno("cannot make %s unbindable", root);
     if (nll_mirror_host(root) != 0) return -1;
 
-    if (nll_in_root(target, root, "/proc") != 0 || nll_mkdirs(target, "/proc") != 0) return -1;
-    if (mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
-        return nll_report_errno("cannot mount /proc in the container");
+    proc = nll_open_inside(root, "/proc", NLL_DIRECTORY, "/proc");
+    if (proc < 0) return -1;
+    nll_fd_path(to, proc);
+    failed = mount("proc", to, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+    (void)close(proc);
+    if (failed) return nll_report_errno("cannot mount /proc in the container");
     if (nll_build_dev(root, s->tmp_bytes) != 0) return -1;
     sprintf(options, "mode=1777,size=%lu", s->tmp_bytes);
-    if (nll_in_root(target, root, "/tmp") != 0 || nll_tmpfs(target, options, 0, "/tmp") != 0) return -1;
-    if (nll_in_root(target, root, "/sys") != 0 || nll_mkdirs(target, "/sys") != 0) return -1;
+    if (nll_tmpfs(root, "/tmp", options, 0) != 0) return -1;
+    proc = nll_open_inside(root, "/sys", NLL_DIRECTORY, "/sys");
+    if (proc < 0) return -1;
+    (void)close(proc);
     if (nll_run_plan(root, s->mounts) != 0) return -1;
 
     /* Nothing more is created: the skeleton and /dev become read-only. */
-    if (nll_in_root(target, root, "/dev") != 0) return -1;
-    if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 ||
-        mount(NULL, root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0)
-        return nll_report_errno("cannot make the container's root read-only");
+    dev = nll_open_inside(root, "/dev", NLL_EXISTING, "/dev");
+    if (dev < 0) return nll_report("the container's /dev is gone");
+    nll_fd_path(to, dev);
+    failed = mount(NULL, to, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 ||
+             mount(NULL, root, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) != 0;
+    (void)close(dev);
+    if (failed) return nll_report_errno("cannot make the container's root read-only");
 
     if (chdir(root) != 0) return nll_report_errno("cannot enter %s", root);
     if (syscall(SYS_pivot_root, ".", ".") != 0) return nll_report_errno("cannot make %s the root (pivot_root)", root);

@@ -17,9 +17,13 @@ extern char **environ;
 /* Variables the function keeps: csdk finds its channel through them. */
 static const char *const nll_kept[] = {"NANOLAMBDA_SHM_FD=", "NANOLAMBDA_SOCK_FD="};
 
-static char *nll_copy_env(const char *name) {
+/* A copy of the variable's value in *out (NULL when unset). Out of memory
+ * is an error, never "unset": that would run the function unconfined. */
+static int nll_copy_env(const char *name, char **out) {
     const char *value = getenv(name);
-    return value == NULL ? NULL : strdup(value);
+    *out = value == NULL ? NULL : strdup(value);
+    if (value != NULL && *out == NULL) return nll_report("out of memory reading %s", name);
+    return 0;
 }
 
 /* Parses a whole decimal number; *end must be one of the accepted stops. */
@@ -102,10 +106,10 @@ static int nll_scrub_environment(void) {
 int nll_read_settings(struct nll_settings *s) {
     const char *text;
     memset(s, 0, sizeof *s);
-    s->cgroup_procs = nll_copy_env("NANOLAMBDA_CGROUP_PROCS");
-    s->workdir = nll_copy_env("NANOLAMBDA_WORKDIR");
-    s->container_root = nll_copy_env("NANOLAMBDA_CONTAINER_ROOT");
-    s->mounts = nll_copy_env("NANOLAMBDA_CONTAINER_MOUNTS");
+    if (nll_copy_env("NANOLAMBDA_CGROUP_PROCS", &s->cgroup_procs) != 0 || nll_copy_env("NANOLAMBDA_WORKDIR", &s->workdir) != 0 ||
+        nll_copy_env("NANOLAMBDA_CONTAINER_ROOT", &s->container_root) != 0 ||
+        nll_copy_env("NANOLAMBDA_CONTAINER_MOUNTS", &s->mounts) != 0)
+        return -1;
     if ((text = getenv("NANOLAMBDA_RLIMITS")) != NULL && nll_parse_rlimits(text, s) != 0) return -1;
     if ((text = getenv("NANOLAMBDA_RUN_AS")) != NULL && nll_parse_run_as(text, s) != 0) return -1;
     if ((text = getenv("NANOLAMBDA_CONTAINER_TMP_BYTES")) != NULL) {

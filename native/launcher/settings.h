@@ -10,7 +10,8 @@
  *                             GreengrassContainer mode, the container's root is built on it
  *   NANOLAMBDA_CONTAINER_TMP_BYTES  size of the container's /tmp and /dev/shm
  *   NANOLAMBDA_CONTAINER_MOUNTS     the mount plan, one line per mount:
- *                             "bind\tro|rw\t<host path>\t<container path>"
+ *                             "bind\tro|rw\t<host path>\t<container path>"  (nosuid, nodev)
+ *                             "device\tro|rw\t<host path>\t<container path>"  (a device node)
  *                             "hide\t<path>"  (an empty, unreadable directory or file over it)
  */
 #ifndef NLL_SETTINGS_H

@@ -21,7 +21,7 @@
 // - FunctionRuntimeOverride is validated for shape and not used.
 import { resolve as resolvePath } from 'node:path'; // `path` names JSON paths in this file
 import { formatFunctionArn, isVersionNumber, parseFunctionArn } from '../registry/arn';
-import { resolveExecutable } from './code-path';
+import { ExecutableOutsideCodeError, resolveExecutable } from './code-path';
 import { splitExecArgs } from './exec-args';
 import { childPath, describe, Fields, type JsonObject } from './fields';
 import { DEFAULT_MAX_INSTANCES, DEFAULT_SETTINGS } from './function-settings';
@@ -136,7 +136,7 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
   try {
     file = resolveExecutable(codePath, executable, ctx.baseDir);
   } catch (err) {
-    throw f.error(codeKey, (err as Error).message);
+    throw f.error(err instanceof ExecutableOutsideCodeError ? `${cfgPath}.Executable` : codeKey, (err as Error).message);
   }
 
   const settingsKey = childPath('Nanolambda.Functions', arn);

@@ -10,15 +10,18 @@
 //   Nanolambda                     required: see nanolambda-section.ts
 // Other top-level keys (Core/Device/Logger/... definition versions of a full
 // export) are ignored. Every problem is a ConfigError naming the file, the
-// JSON path and the reason.
+// JSON path and the reason. Once the functions are parsed, no container
+// function's code or volume may expose what containers must not see
+// (container-exposure.ts).
 import path from 'node:path';
 import { FunctionRegistry } from '../registry/registry';
 import { parseFunctionArn } from '../registry/arn';
+import { checkContainerExposure } from './container-exposure';
 import { childPath, describe, Fields, type JsonObject } from './fields';
 import { NO_EXECUTION, parseExecution, parseFunctionEntry, type ExecutionSettings } from './function-entry';
 import { readJsonFile } from './json-file';
 import { parseNanolambdaSection, type NanolambdaSection } from './nanolambda-section';
-import { parseResources, type ResourceTable } from './resources';
+import { checkPathCharacters, parseResources, type ResourceTable } from './resources';
 import { runtimeIds } from './run-as';
 import { parseSubscriptions } from './subscriptions';
 import type { FunctionSpec, GroupConfig } from './types';
@@ -35,6 +38,8 @@ export function loadGroupFile(file: string): GroupConfig {
  */
 export function parseGroup(json: unknown, file: string, baseDir: string): GroupConfig {
   const f = new Fields(file);
+  // Its path reaches the launcher among the paths containers hide.
+  checkPathCharacters(file, '', f);
   const root = f.object(json, '');
   const local = parseNanolambdaSection(root.Nanolambda, f, baseDir);
 
@@ -42,7 +47,7 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
   let resources: ResourceTable | undefined;
   if (root.ResourceDefinitionVersion !== undefined) {
     const rdv = unwrapVersion(root.ResourceDefinitionVersion, 'ResourceDefinitionVersion', f);
-    resources = parseResources(rdv.body, rdv.path, f);
+    resources = parseResources(rdv.body, rdv.path, f, local.allowFunctionsToRunAsRoot);
   }
 
   if (root.FunctionDefinitionVersion === undefined) {
@@ -55,6 +60,7 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
 
   const functionsPath = `${fdv.path}.Functions`;
   const functions: FunctionSpec[] = [];
+  const entries: Array<{ raw: JsonObject; path: string }> = [];
   const byId = new Map<string, number>();
   const byArn = new Map<string, number>();
   f.array(fdv.body.Functions, functionsPath).forEach((item, i) => {
@@ -76,12 +82,24 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
     byId.set(fn.id, i);
     byArn.set(fn.arn, i);
     functions.push(fn);
+    entries.push({ raw, path: p });
   });
 
   checkKeysAreFunctions(local.code, 'Nanolambda.Code', byArn, f);
   checkKeysAreFunctions(local.functions, 'Nanolambda.Functions', byArn, f);
   checkAliases(local, functions, f);
   checkWarmFits(functions, local.maxConcurrentWorkers, f);
+  checkContainerExposure(
+    {
+      functions,
+      stateDir: local.stateDir,
+      logDir: local.logDir,
+      // loadGroupFile gives an absolute path; other callers may give a label.
+      groupFile: path.isAbsolute(file) ? file : undefined,
+      policyPath: (i, resourceId) => policyPath(entries[i]!, resourceId),
+    },
+    f,
+  );
 
   const registry = new FunctionRegistry({ functions, aliases: local.aliases });
   let subscriptions: GroupConfig['subscriptions'] = [];
@@ -104,6 +122,13 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
     allowFunctionsToRunAsRoot: local.allowFunctionsToRunAsRoot,
     allowIsolationFallback: local.allowIsolationFallback,
   };
+}
+
+/** JSON path of the (validated) policy of a function entry on `resourceId`. */
+function policyPath(entry: { raw: JsonObject; path: string }, resourceId: string): string {
+  const env = (entry.raw.FunctionConfiguration as JsonObject).Environment as JsonObject;
+  const index = (env.ResourceAccessPolicies as JsonObject[]).findIndex((policy) => policy.ResourceId === resourceId);
+  return `${entry.path}.FunctionConfiguration.Environment.ResourceAccessPolicies[${index}]`;
 }
 
 function checkUnique(value: unknown, seen: ReadonlyMap<string, number>, p: string, what: string, listPath: string, f: Fields): void {

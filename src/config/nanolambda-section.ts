@@ -16,6 +16,9 @@
 //   }
 // Paths are relative to the config file's directory. Keys are checked
 // against the functions later (load-group.ts), once those are parsed.
+// LogDir and StateDir reach the C launcher in tab- and newline-separated
+// lists (the directories its containers hide), so the same characters as in
+// resource paths are refused (resources.ts).
 //
 // AllowIsolationFallback: a function whose isolation this machine cannot
 // give (the kernel or the runtime's privileges lack what it needs) runs with
@@ -24,6 +27,7 @@
 import path from 'node:path';
 import { childPath, Fields } from './fields';
 import { parseFunctionSettings, type FunctionSettings } from './function-settings';
+import { checkPathCharacters } from './resources';
 
 export const DEFAULT_HTTP = Object.freeze({ host: '127.0.0.1', port: 3001 });
 /** Greengrass V1's core-wide limit of unpinned workers. */
@@ -140,6 +144,9 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
   };
 }
 
+/** The absolute directory; the resolved path is checked, as the config's own directory is part of it. */
 function directory(v: unknown, p: string, fallback: string, f: Fields, baseDir: string): string {
-  return path.resolve(baseDir, v === undefined ? fallback : f.pattern(v, p, /^[^\0]+$/, 'a directory path'));
+  const dir = path.resolve(baseDir, v === undefined ? fallback : f.pattern(v, p, /^[^\0]+$/, 'a directory path'));
+  checkPathCharacters(dir, p, f);
+  return dir;
 }

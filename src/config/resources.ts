@@ -4,9 +4,12 @@
 // - Id and Name: 1-128 characters of [a-zA-Z0-9:_-], each unique in the group.
 // - ResourceDataContainer holds exactly one of:
 //   LocalVolumeResourceData {SourcePath, DestinationPath, GroupOwnerSetting?}
-//     SourcePath: absolute, exists here; not under /sys, /dev (but /dev/shm)
-//     or /var; /proc is allowed, read-only. DestinationPath: absolute, no
-//     "..", not "/" and not under what the container provides itself.
+//     SourcePath: absolute, exists here; neither "/" nor resolving to it;
+//     not under /sys, /dev (but /dev/shm) or /var; /proc is allowed,
+//     read-only, except what reaches a process's root or working directory
+//     (/proc/<pid>/root, /proc/<pid>/cwd, and the directories holding them).
+//     DestinationPath: absolute, no "..", not "/" and not under what the
+//     container provides itself.
 //   LocalDeviceResourceData {SourcePath, GroupOwnerSetting?}
 //     a character or block device under /dev, mounted at the same path.
 //   SecretsManagerSecretResourceData, S3MachineLearningModelResourceData,
@@ -16,13 +19,18 @@
 // - GroupOwnerSetting {AutoAddGroupOwner, GroupOwner?}: the group owning
 //   SourcePath, or the named group from /etc/group, is added to the
 //   supplementary groups of every function with a policy on the resource.
+//   The root group (gid 0) needs Nanolambda.Runtime.AllowFunctionsToRunAsRoot,
+//   as RunAs Gid 0 does (run-as.ts).
 // - Policies: at most 10 per function, {ResourceId, Permission "ro"|"rw"
 //   (default "ro")}; volumes and devices need GreengrassContainer mode.
+//   Two device resources of one function naming the same device path give
+//   one device, read-write if either policy says "rw".
 // Paths reach the C launcher in tab- and newline-separated environment
 // variables, so no path may contain a tab, a newline or a NUL.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, Fields, type JsonObject } from './fields';
+import { ROOT_OPT_IN } from './run-as';
 import type { FunctionSpec, IsolationMode } from './types';
 
 export type LocalResource =
@@ -73,13 +81,14 @@ function isUnder(p: string, dir: string): boolean {
 }
 
 /** The version body {Resources:[...]} (already unwrapped) -> Id -> resource. */
-export function parseResources(body: JsonObject, p: string, f: Fields): Map<string, LocalResource> {
+/** `allowRoot`: Nanolambda.Runtime.AllowFunctionsToRunAsRoot (a GroupOwnerSetting may then add gid 0). */
+export function parseResources(body: JsonObject, p: string, f: Fields, allowRoot: boolean): Map<string, LocalResource> {
   f.onlyKeys(body, p, ['Resources']);
   const listPath = `${p}.Resources`;
   const resources = new Map<string, LocalResource>();
   const byId = new Map<string, number>();
   const byName = new Map<string, number>();
-  const groups = new GroupLookup();
+  const groups = new GroupLookup(allowRoot);
   f.array(body.Resources, listPath).forEach((item, i) => {
     const rp = `${listPath}[${i}]`;
     const obj = f.object(item, rp);
@@ -131,6 +140,7 @@ function parseVolume(value: unknown, p: string, id: string, f: Fields, groups: G
   const source = absolutePath(v.SourcePath, srcPath, f);
   if (source === '/') throw f.error(srcPath, 'the whole file system cannot be a volume: name the directory the function needs');
   checkVolumeSource(source, source, srcPath, f);
+  checkProcSource(source, source, srcPath, f);
   const st = statOrFail(source, srcPath, f);
   if (st.isCharacterDevice() || st.isBlockDevice()) {
     throw f.error(srcPath, `${source} is a device: make it a LocalDeviceResourceData resource`);
@@ -142,6 +152,15 @@ function parseVolume(value: unknown, p: string, id: string, f: Fields, groups: G
   if (real !== source && (isUnder(real, '/sys') || (isUnder(real, '/dev') && !isUnder(real, '/dev/shm')))) {
     checkVolumeSource(real, source, srcPath, f);
   }
+  // Nor the whole file system: a symlink to "/", or /proc/self/root.
+  if (real === '/') {
+    throw f.error(srcPath, `${source} resolves to /, and the whole file system cannot be a volume: name the directory the function needs`);
+  }
+  // A magic link's target is only what this process sees (/proc/<pid>/root
+  // of a process in another mount namespace may read "/"), so every step of
+  // the resolution is checked, not just the real path.
+  for (const step of resolutionSteps(source)) checkProcSource(step, `${source} resolves through ${step}, which`, srcPath, f);
+  if (real !== source) checkProcSource(real, `${source} resolves to ${real}, which`, srcPath, f);
 
   const dstPath = `${p}.DestinationPath`;
   const rawDestination = f.string(v.DestinationPath, dstPath);
@@ -155,7 +174,7 @@ function parseVolume(value: unknown, p: string, id: string, f: Fields, groups: G
     throw f.error(dstPath, `${destination} is under ${own}, which the container provides itself: choose another DestinationPath`);
   }
 
-  const groupGid = groupOwner(v.GroupOwnerSetting, `${p}.GroupOwnerSetting`, st, f, groups);
+  const groupGid = groupOwner(v.GroupOwnerSetting, `${p}.GroupOwnerSetting`, source, st, f, groups);
   return { kind: 'volume', id, source, destination, groupGid };
 }
 
@@ -173,6 +192,75 @@ function checkVolumeSource(checked: string, source: string, p: string, f: Fields
   }
 }
 
+/**
+ * /proc/<pid>/root and /proc/<pid>/cwd (also of a thread, /proc/<pid>/task/<tid>/...)
+ * are links into that process's view of the file system, followed by the
+ * kernel whatever the container's own root is: a volume on one, anything
+ * below one, or a directory holding them (/proc, /proc/<pid>, ...) reaches the
+ * whole file system of the host or of another function's container.
+ * `checked` is SourcePath or a path it resolves through; `what` names it in the error.
+ */
+function checkProcSource(checked: string, what: string, p: string, f: Fields): void {
+  if (!isUnder(checked, '/proc')) return;
+  const parts = checked.split('/').slice(2); // the segments after /proc
+  const link = parts[1] === 'task' ? parts[3] : parts[1];
+  if (link === 'root' || link === 'cwd') {
+    throw f.error(
+      p,
+      `${what} reaches a process's ${link === 'root' ? 'root' : 'working'} directory (/proc/<pid>/${link}), through which a volume would show that process's whole file system: name the directory the function needs`,
+    );
+  }
+  const processDir = (s: string | undefined): boolean => s !== undefined && /^([0-9]+|self|thread-self)$/.test(s);
+  const holdsLinks =
+    parts.length === 0 ||
+    (parts.length === 1 && processDir(parts[0])) ||
+    (parts.length <= 3 && parts[1] === 'task' && processDir(parts[0]) && (parts.length === 2 || /^[0-9]+$/.test(parts[2]!)));
+  if (holdsLinks) {
+    throw f.error(
+      p,
+      `${what} holds processes' root and cwd links (/proc/<pid>/root, /proc/<pid>/cwd), through which a volume would show their whole file systems: name the /proc files the function needs (like /proc/cpuinfo)`,
+    );
+  }
+}
+
+/**
+ * The paths resolving `p` passes through: at each symlink, the path before
+ * and after following it, with the rest of `p` appended. Magic links such as
+ * /proc/self/root show here though the real path hides them. What cannot be
+ * read ends nothing (SourcePath's stat reported real problems); the walk stops
+ * after 40 links, as the kernel would.
+ */
+function resolutionSteps(p: string): string[] {
+  const steps: string[] = [];
+  let rest = p.split('/').filter((s) => s !== '' && s !== '.');
+  let done = '/';
+  let links = 0;
+  while (rest.length > 0 && links < 40) {
+    const name = rest.shift()!;
+    if (name === '..') {
+      done = path.posix.dirname(done);
+      continue;
+    }
+    const next = path.posix.join(done, name);
+    let target: string | undefined;
+    try {
+      if (fs.lstatSync(next).isSymbolicLink()) target = fs.readlinkSync(next);
+    } catch {
+      target = undefined;
+    }
+    if (target === undefined) {
+      done = next;
+      continue;
+    }
+    links += 1;
+    const followed = path.posix.resolve(done, target);
+    steps.push(path.posix.join(next, ...rest), path.posix.join(followed, ...rest));
+    rest = [...followed.split('/').filter((s) => s !== ''), ...rest];
+    done = '/';
+  }
+  return steps;
+}
+
 function parseDevice(value: unknown, p: string, id: string, f: Fields, groups: GroupLookup): LocalResource {
   const d = f.object(value, p);
   f.onlyKeys(d, p, ['SourcePath', 'GroupOwnerSetting']);
@@ -185,7 +273,7 @@ function parseDevice(value: unknown, p: string, id: string, f: Fields, groups: G
   if (!st.isCharacterDevice() && !st.isBlockDevice()) {
     throw f.error(srcPath, `${device} is a ${fileKind(st)}, expected a character or block device`);
   }
-  const groupGid = groupOwner(d.GroupOwnerSetting, `${p}.GroupOwnerSetting`, st, f, groups);
+  const groupGid = groupOwner(d.GroupOwnerSetting, `${p}.GroupOwnerSetting`, device, st, f, groups);
   return { kind: 'device', id, path: device, groupGid };
 }
 
@@ -217,8 +305,8 @@ function fileKind(st: fs.Stats): string {
   return 'special file';
 }
 
-/** The gid a GroupOwnerSetting adds, if any. `st` is SourcePath's stat. */
-function groupOwner(value: unknown, p: string, st: fs.Stats, f: Fields, groups: GroupLookup): number | undefined {
+/** The gid a GroupOwnerSetting adds, if any. `st` is the stat of SourcePath, `source`. */
+function groupOwner(value: unknown, p: string, source: string, st: fs.Stats, f: Fields, groups: GroupLookup): number | undefined {
   if (value === undefined) return undefined;
   const g = f.object(value, p);
   f.onlyKeys(g, p, ['AutoAddGroupOwner', 'GroupOwner']);
@@ -230,9 +318,24 @@ function groupOwner(value: unknown, p: string, st: fs.Stats, f: Fields, groups: 
   // malformed value is a typo worth reporting. An empty name means none:
   // nothing else could be meant by it.
   const name = g.GroupOwner === undefined || g.GroupOwner === '' ? undefined : f.pattern(g.GroupOwner, `${p}.GroupOwner`, GROUP_NAME, 'a group name');
-  if (auto) return st.gid;
+  if (auto) {
+    if (st.gid === 0 && !groups.allowRoot) {
+      throw f.error(
+        `${p}.AutoAddGroupOwner`,
+        `AutoAddGroupOwner adds the group owning ${source}, the root group (gid 0), to every function with a policy on this resource, which is refused by default: ${ROOT_OPT_IN}, or set AutoAddGroupOwner to false`,
+      );
+    }
+    return st.gid;
+  }
   if (name === undefined) return undefined;
-  return groups.gidOf(name, `${p}.GroupOwner`, f);
+  const gid = groups.gidOf(name, `${p}.GroupOwner`, f);
+  if (gid === 0 && !groups.allowRoot) {
+    throw f.error(
+      `${p}.GroupOwner`,
+      `GroupOwner ${JSON.stringify(name)} is the root group (gid 0): adding it to every function with a policy on this resource is refused by default: ${ROOT_OPT_IN}`,
+    );
+  }
+  return gid;
 }
 
 /** The gid of group `name` in /etc/group's text, undefined when absent. */
@@ -248,6 +351,9 @@ export function groupIdOf(name: string, groupFileText: string): number | undefin
 /** Reads /etc/group once per group file, and only if a GroupOwner needs it. */
 class GroupLookup {
   private text: string | undefined;
+
+  /** Nanolambda.Runtime.AllowFunctionsToRunAsRoot: gid 0 may be added. */
+  constructor(readonly allowRoot: boolean) {}
 
   gidOf(name: string, p: string, f: Fields): number {
     if (this.text === undefined) {
@@ -319,7 +425,11 @@ export function parseResourcePolicies(
     }
     if (resource.groupGid !== undefined) gids.add(resource.groupGid);
     if (resource.kind === 'device') {
-      access.devices.push({ resourceId: id, path: resource.path, readOnly });
+      // Two resources naming one device: one bind of the node (a second is
+      // pointless and may open a serial port twice), read-write if either is.
+      const same = access.devices.find((d) => d.path === resource.path);
+      if (same === undefined) access.devices.push({ resourceId: id, path: resource.path, readOnly });
+      else same.readOnly &&= readOnly;
       return;
     }
     if (!readOnly && isUnder(resource.source, '/proc')) {

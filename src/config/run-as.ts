@@ -14,6 +14,9 @@ import { Fields } from './fields';
 export const NOBODY_ID = 65534;
 /** Largest id: (uid_t)-1 is reserved as "no change" by setresuid. */
 const MAX_ID = 2 ** 32 - 2;
+/** How to allow root: the end of every refusal of uid or gid 0 (here and in resources.ts). */
+export const ROOT_OPT_IN =
+  'set "AllowFunctionsToRunAsRoot": true in Nanolambda.Runtime to allow it (Greengrass\'s runtime.allowFunctionsToRunAsRoot)';
 
 /** A RunAs object as written: either field may be absent. */
 export interface RunAsSetting {
@@ -37,10 +40,7 @@ function id(v: unknown, path: string, key: string, meaning: string, f: Fields, a
   if (v === undefined) return undefined;
   const n = f.integer(v, path, 0, MAX_ID);
   if (n === 0 && !allowRoot) {
-    throw f.error(
-      path,
-      `${key} 0 runs the function ${meaning}, which is refused by default: set "AllowFunctionsToRunAsRoot": true in Nanolambda.Runtime to allow it (Greengrass's runtime.allowFunctionsToRunAsRoot)`,
-    );
+    throw f.error(path, `${key} 0 runs the function ${meaning}, which is refused by default: ${ROOT_OPT_IN}`);
   }
   return n;
 }

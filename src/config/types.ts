@@ -61,7 +61,7 @@ export interface FunctionSpec {
   accessSysfs: boolean;
   /** Local volume resources it may access (container mode only). */
   volumes: Array<{ resourceId: string; source: string; destination: string; readOnly: boolean }>;
-  /** Local device resources it may access (container mode only). */
+  /** Local device resources it may access (container mode only); one per device path, read-write if any of its policies is. */
   devices: Array<{ resourceId: string; path: string; readOnly: boolean }>;
   /** RLIMIT_NOFILE for the worker. */
   maxOpenFiles: number;

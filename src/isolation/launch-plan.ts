@@ -2,6 +2,7 @@
 // its rlimits, its identity and, in GreengrassContainer mode, the mount plan
 // of its container and the path of its executable inside it. Computed once
 // per function; the worker's cgroups are added per worker.
+import fs from 'node:fs';
 import path from 'node:path';
 import type { FunctionSpec } from '../config/types';
 
@@ -40,7 +41,10 @@ export interface LaunchPlan {
 
 export function launchPlan(fn: FunctionSpec, ctx: LaunchContext, fallback: Fallback = NO_FALLBACK): LaunchPlan {
   const env: Record<string, string> = { NANOLAMBDA_RLIMITS: rlimits(fn, fallback) };
-  const runAs = fallback.ownIdentity ? undefined : identity(fn, ctx);
+  // Without a container its resources are not mounted: their groups would
+  // only open the host's other devices of that group (disk, dialout).
+  const groups = fallback.noContainer ? [] : fn.supplementaryGids;
+  const runAs = fallback.ownIdentity ? undefined : identity(fn.runAs, groups, ctx);
   if (runAs !== undefined) env.NANOLAMBDA_RUN_AS = runAs;
   const codeDir = codeIsDirectory(fn) ? fn.codeRoot : path.dirname(fn.codeRoot);
   if (fn.isolationMode !== 'GreengrassContainer' || fallback.noContainer) {
@@ -51,11 +55,15 @@ export function launchPlan(fn: FunctionSpec, ctx: LaunchContext, fallback: Fallb
     ? path.posix.join(CONTAINER_CODE_DIR, path.relative(fn.codeRoot, fn.executable))
     : path.posix.join(CONTAINER_CODE_DIR, path.basename(fn.executable));
   const codeTarget = codeIsDirectory(fn) ? CONTAINER_CODE_DIR : inside;
+  // Sources as real paths: the launcher refuses to follow a symlink on the
+  // way (one there now would have been planted since start). Outer volumes
+  // before the ones inside them, whatever the policies' order.
+  const volumes = [...fn.volumes].sort((a, b) => depth(a.destination) - depth(b.destination));
   const lines = [
     ...ctx.hidden.map((hidden) => `hide\t${hidden}`),
-    `bind\tro\t${fn.codeRoot}\t${codeTarget}`,
-    ...fn.volumes.map((v) => `bind\t${v.readOnly ? 'ro' : 'rw'}\t${v.source}\t${v.destination}`),
-    ...fn.devices.map((d) => `bind\t${d.readOnly ? 'ro' : 'rw'}\t${d.path}\t${d.path}`),
+    `bind\tro\t${realPath(fn.codeRoot)}\t${codeTarget}`,
+    ...volumes.map((v) => `bind\t${v.readOnly ? 'ro' : 'rw'}\t${realPath(v.source)}\t${v.destination}`),
+    ...fn.devices.map((d) => `device\t${d.readOnly ? 'ro' : 'rw'}\t${realPath(d.path)}\t${d.path}`),
     ...(fn.accessSysfs ? ['bind\tro\t/sys\t/sys'] : []),
   ];
   Object.assign(env, {
@@ -78,9 +86,20 @@ function rlimits(fn: FunctionSpec, fallback: Fallback): string {
 }
 
 /** "uid:gid[:groups]", or undefined when the function runs as the runtime does. */
-function identity(fn: FunctionSpec, ctx: LaunchContext): string | undefined {
-  const { uid, gid } = fn.runAs;
-  const groups = fn.supplementaryGids;
+function identity({ uid, gid }: FunctionSpec['runAs'], groups: readonly number[], ctx: LaunchContext): string | undefined {
   if (uid === ctx.uid && gid === ctx.gid && groups.length === 0) return undefined;
   return groups.length === 0 ? `${uid}:${gid}` : `${uid}:${gid}:${groups.join(',')}`;
+}
+
+function depth(containerPath: string): number {
+  return containerPath.split('/').filter(Boolean).length;
+}
+
+/** The real path of a host path the launcher binds (it exists: the config checked). */
+export function realPath(hostPath: string): string {
+  try {
+    return fs.realpathSync(hostPath);
+  } catch {
+    return hostPath; // gone since the config was read: the launcher says so, naming it
+  }
 }

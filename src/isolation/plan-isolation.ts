@@ -9,7 +9,7 @@ import { workerEnvironment } from '../workers/worker-environment';
 import type { Controller } from './cgroup-hierarchy';
 import { whyNoContainers } from './container-probe';
 import { checkIsolation } from './isolation-check';
-import { launchPlan, NO_FALLBACK } from './launch-plan';
+import { launchPlan, NO_FALLBACK, realPath } from './launch-plan';
 
 export interface FunctionLaunch {
   executable: string;
@@ -48,7 +48,12 @@ export function planIsolation(
 
   const containerRoot = path.join(group.stateDir, 'container-root');
   fs.mkdirSync(containerRoot, { recursive: true, mode: 0o700 });
-  const hidden = [...new Set([group.stateDir, group.logDir, group.file, ...group.functions.map((fn) => fn.codeRoot)])];
+  // As written and as real paths: the launcher does not follow symlinks
+  // inside the container, so a path reached through one is hidden by its real form.
+  // group.file is a label, not a path, for groups built in memory ('<built-in>').
+  const groupFile = path.isAbsolute(group.file) ? [group.file] : [];
+  const protectedPaths = [group.stateDir, group.logDir, ...groupFile, ...group.functions.map((fn) => fn.codeRoot)];
+  const hidden = [...new Set([...protectedPaths, ...protectedPaths.map(realPath)])];
   const plans = new Map<FunctionSpec, FunctionLaunch>();
   for (const fn of group.functions) {
     const plan = launchPlan(fn, { uid, gid, containerRoot, hidden }, verdict.fallbacks.get(fn) ?? NO_FALLBACK);

@@ -11,7 +11,7 @@
 // is stale: it is killed and removed. Stop removes everything.
 import fs from 'node:fs';
 import path from 'node:path';
-import { readOrEmpty, type CgroupDriver } from './cgroup-driver';
+import type { CgroupDriver } from './cgroup-driver';
 import type { Controller, Hierarchy } from './cgroup-hierarchy';
 
 /**
@@ -59,12 +59,6 @@ export class WorkerCgroup {
   peakKb(): number | undefined {
     const bytes = this.memory?.driver.peakBytes(this.memory.dir);
     return bytes === undefined ? undefined : Math.ceil(bytes / 1024);
-  }
-
-  /** The process that joined the group (whose parent is not in it): what the launcher exec'd. */
-  joinedPid(): number | undefined {
-    const members = readOrEmpty(path.join(this.dirs[0] ?? '', 'cgroup.procs')).split('\n').filter(Boolean).map(Number);
-    return members.find((pid) => !members.includes(parentOf(pid)));
   }
 
   /** Kill what is left in it and remove it. */
@@ -171,12 +165,6 @@ async function removeGroup(dir: string): Promise<void> {
     }
     await new Promise((resolve) => setTimeout(resolve, REMOVE_RETRY_MS));
   }
-}
-
-/** The parent pid in /proc/<pid>/stat (after the parenthesized name, which may hold spaces). */
-function parentOf(pid: number): number {
-  const stat = readOrEmpty(`/proc/${pid}/stat`);
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 function killMembers(dir: string): void {

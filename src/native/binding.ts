@@ -1,6 +1,6 @@
 // The one place that loads the native addon and declares its surface.
-// The addon is thin glue over native/wire (see native/wire/nlw_channel.h);
-// all policy lives in TypeScript.
+// The addon is thin glue over native/wire (see native/wire/nlw_channel.h)
+// and native/spawn (nls_spawn.h); all policy lives in TypeScript.
 import path from 'node:path';
 
 /** Opaque handle to a mapped channel region, owned by the addon. */
@@ -16,6 +16,15 @@ export interface OpenedChannel {
   hostFd: number;
   /** Worker end of the socketpair; pass to the worker as fd 4, then close. */
   workerFd: number;
+}
+
+export interface SpawnedWorker {
+  pid: number;
+  /** Read ends of its stdout and stderr pipes (close-on-exec), now the caller's. */
+  stdoutFd: number;
+  stderrFd: number;
+  /** A pidfd for pid, or -1 when the kernel gave none (before Linux 5.3); for watchExit. */
+  pidfd: number;
 }
 
 export interface NativeBinding {
@@ -45,6 +54,23 @@ export interface NativeBinding {
   channelClose(handle: ChannelHandle): void;
   /** Close a raw descriptor (used for the fds handed to a child). */
   closeFd(fd: number): void;
+  /**
+   * posix_spawn `file` (no PATH search) with `argv` (argv[0] included) and
+   * exactly `envp` ("NAME=value") as its environment: /dev/null on fd 0,
+   * new pipes on 1 and 2, copies of shmFd on 3 and workerFd on 4, a session
+   * of its own, an empty signal mask and every signal's default action.
+   * Throws as child_process.spawn reports a failure: code 'ENOENT' (...),
+   * message "spawn <file> ENOENT", errno, syscall, path. Hand pid and pidfd
+   * to watchExit at once: nothing else reaps the process.
+   */
+  spawnWorker(file: string, argv: string[], envp: string[], shmFd: number, workerFd: number): SpawnedWorker;
+  /**
+   * Reap pid once it exited and call back once with its exit code, or the
+   * number of the signal that killed it (the other one null). Takes over
+   * pidfd; with -1 it asks waitpid every 20 ms instead. A running watch
+   * keeps the event loop alive, like a ChildProcess.
+   */
+  watchExit(pidfd: number, pid: number, callback: (code: number | null, signal: number | null) => void): void;
 }
 
 const packageRoot = path.resolve(__dirname, '..', '..');

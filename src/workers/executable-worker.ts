@@ -1,13 +1,13 @@
 // A worker process running a C Lambda executable linked against csdk,
 // reached through the native channel: invocations and results travel through
 // shared-memory rings, everything else as control frames on a socketpair.
-import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import type { FunctionSpec } from '../config/types';
 import { nativeBinding, type ChannelHandle, type NativeBinding } from '../native/binding';
 import { encodeFrame, FrameReader, RequestStatus, type Frame, type ServiceRequest } from '../native/control';
 import { RESPONSE_PAYLOAD_LIMIT } from '../limits';
 import type { WorkerCgroup } from '../isolation/runtime-cgroups';
+import { childrenOf } from '../system/proc-children';
 import type { WorkerLog } from '../logs/worker-log';
 import {
   ErrorTypes,
@@ -21,6 +21,7 @@ import {
   workerStartFailed,
 } from './failures';
 import type { Invocation, Outcome } from './invocation';
+import { isStartError, spawnWorker, type WorkerProcess } from './spawn-worker';
 import type { Worker, WorkerHooks, WorkerState } from './worker';
 
 /** Result status values (NLW_STATUS_* in native/wire/nlw_channel.h). */
@@ -74,7 +75,6 @@ export class ExecutableWorker implements Worker {
   private readonly outputClosed: Promise<void>;
   private readonly channel: ChannelHandle;
   private readonly socket: net.Socket;
-  private readonly child: ChildProcess;
   private readonly reader = new FrameReader();
   /** Accepted invocations in ring order; the head is the one running. */
   private readonly fifo: Invocation[] = [];
@@ -83,7 +83,7 @@ export class ExecutableWorker implements Worker {
   private smallResult = Buffer.allocUnsafe(SMALL_RESULT_BYTES);
   private nextId = 1;
   private pendingRequests = 0;
-  private exitPromise: Promise<void>;
+  private readonly exitPromise: Promise<void>;
 
   constructor(
     readonly fn: FunctionSpec,
@@ -98,29 +98,41 @@ export class ExecutableWorker implements Worker {
     if (cgroup !== undefined) this.log.measurePeakWith(() => cgroup.peakKb());
     const opened = this.native.channelOpen(options.ringBytes);
     this.channel = opened.handle;
+    let exited!: () => void;
+    this.exitPromise = new Promise((resolve) => (exited = resolve));
+    let child: WorkerProcess | undefined;
     try {
       // stdout and stderr are pipes read by the host, which owns the log file
-      // (so rotating it is a rename, and a worker never holds it).
-      this.child = spawn(options.launcherPath, [options.executable, ...fn.execArgs], {
-        stdio: ['ignore', 'pipe', 'pipe', opened.shmFd, opened.workerFd],
-        env: options.env,
-        // Its own process group, so that stopping the worker also stops
-        // whatever the function forked.
-        detached: true,
+      // (so rotating it is a rename, and a worker never holds it). Its own
+      // session and process group, so that stopping the worker also stops
+      // whatever the function forked.
+      const spawnOptions = { env: options.env, shmFd: opened.shmFd, workerFd: opened.workerFd };
+      const args = [options.executable, ...fn.execArgs];
+      child = spawnWorker(this.native, options.launcherPath, args, spawnOptions, (code, signal) => {
+        this.onExit(code, signal);
+        exited();
       });
     } catch (error) {
-      // spawn throws at once for some failures (ENOMEM, a bad argument).
-      this.native.closeFd(opened.hostFd);
-      this.native.channelClose(this.channel);
-      throw error;
+      if (!isStartError(error)) {
+        // Not the launcher's fault (ENOMEM, a bad argument): the caller's.
+        this.native.closeFd(opened.hostFd);
+        this.native.channelClose(this.channel);
+        throw error;
+      }
+      // The launcher cannot be started (missing, not executable): the
+      // invocations fail with that, once the pool holds this worker.
+      process.nextTick(() => {
+        this.onExit(null, null, `cannot start ${options.launcherPath}: ${error.message}`);
+        exited();
+      });
     } finally {
       // The child has its own copies now (or never will).
       this.native.closeFd(opened.shmFd);
       this.native.closeFd(opened.workerFd);
     }
-    this.pid = this.child.pid;
+    this.pid = child?.pid;
     this.log.spawned(this.pid);
-    this.outputClosed = this.readOutput();
+    this.outputClosed = this.readOutput(child);
     this.socket = new net.Socket({ fd: opened.hostFd, readable: true, writable: true });
     this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
     // A worker that does not read its replies must not make us buffer them
@@ -128,24 +140,14 @@ export class ExecutableWorker implements Worker {
     this.socket.on('drain', () => this.socket.resume());
     // A dead peer shows up as the child's exit; socket errors add nothing.
     this.socket.on('error', () => undefined);
-    this.exitPromise = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        this.onExit(code, signal);
-        resolve();
-      });
-      this.child.once('error', (error) => {
-        // spawn itself failed (launcher missing): no 'exit' will follow.
-        if (this.child.pid === undefined) {
-          this.onExit(null, null, `cannot start ${options.launcherPath}: ${error.message}`);
-          resolve();
-        }
-      });
-    });
   }
 
   get functionPid(): number | undefined {
-    // In a container only the function (and what it forks) joins the cgroup.
-    return this.container ? this.cgroup?.joinedPid() : this.pid;
+    // In a container: the relay's one child is the container's init, whose
+    // first child is the function (container.h).
+    if (!this.container || this.pid === undefined) return this.pid;
+    const init = childrenOf(this.pid)[0];
+    return init === undefined ? undefined : childrenOf(init)[0];
   }
 
   get inFlight(): number {
@@ -224,9 +226,9 @@ export class ExecutableWorker implements Worker {
   }
 
   /** Read stdout and stderr into the log; resolves when both closed. */
-  private readOutput(): Promise<void> {
-    const streams = [this.child.stdout, this.child.stderr].filter((stream) => stream !== null);
-    if (streams.length === 0) return Promise.resolve();
+  private readOutput(child: WorkerProcess | undefined): Promise<void> {
+    if (child === undefined) return Promise.resolve();
+    const streams = [child.stdout, child.stderr];
     let open = streams.length;
     return new Promise((resolve) => {
       for (const stream of streams) {
