@@ -16,11 +16,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Runtime } = require('../dist/index.js');
+const { benchOptions, percentile } = require('./common.js');
 const { parseGroup } = require('../dist/config/load-group.js');
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const { quick, jsonOut } = benchOptions();
 const root = path.resolve(__dirname, '..');
 const ECHO = path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples', 'echo');
 const ROUNDS = quick ? 20 : 200;
@@ -34,10 +33,6 @@ const CASES = [
 const results = [];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-cold-'));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** The group: one function per case, the echo executable each; RunAs omitted unless asRoot. */
 function benchGroup(cases, asRoot, attempt) {

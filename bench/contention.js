@@ -21,10 +21,9 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { Runtime } = require('../dist/index.js');
+const { benchOptions, percentile } = require('./common.js');
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const { quick, jsonOut } = benchOptions();
 const root = path.resolve(__dirname, '..');
 const SDK_LIB = path.join(root, 'sdk', 'lib');
 const ECHO = path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples', 'echo');
@@ -36,10 +35,6 @@ const PAYLOAD = Buffer.alloc(64, 0x65);
 const CONDITIONS = ['A idle', `B busy (${SPINNERS} spinners)`, 'C fork bomb'].map((label) => ({ key: label[0], label }));
 const results = [];
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-contention-')); // 0700: root only
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** Compile a fixture against the SDK, as test/helpers/sdk.ts buildExecutable does. */
 function build(name) {

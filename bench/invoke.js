@@ -14,19 +14,14 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync, spawn } = require('node:child_process');
 const { Runtime } = require('../dist/index.js');
+const { benchOptions, percentile } = require('./common.js');
 const { exampleGroupJson } = require('../dist/examples/example-group.js');
 const { parseGroup } = require('../dist/config/load-group.js');
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const jsonOut = args.includes('--json') ? args[args.indexOf('--json') + 1] : undefined;
+const { quick, jsonOut } = benchOptions();
 const root = path.resolve(__dirname, '..');
 const SIZES = [0, 64, 4096, 65536, 1048576];
 const results = [];
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 function summarize(name, bytes, samplesUs, seconds) {
   const sorted = Float64Array.from(samplesUs).sort();

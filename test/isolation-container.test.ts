@@ -134,6 +134,8 @@ describe.skipIf(skip !== undefined)('GreengrassContainer mode', () => {
 
   it('gives a read-only root, the code at /lambda as the working directory, nothing of other functions or the runtime', async () => {
     expect(await run('a', 'pwd; ls /lambda')).toBe('/lambda\nshell\nexit=0');
+    // The SDK at a fixed place, wherever the package is (a CI clone in /tmp is not in the mirror).
+    expect(await run('a', 'echo $LD_LIBRARY_PATH; ls /nanolambda/lib | grep -c libaws-greengrass-core-sdk-c.so')).toMatch(/^\/nanolambda\/lib(:[^\n]*)?\n[1-9]\d*\nexit=0$/);
     expect(await run('a', 'touch /usr/nanolambda-x')).toMatch(/Read-only file system\nexit=1$/);
     // b's code, the state directory and the host's /tmp are not there for a.
     expect(await run('a', `cat ${path.join(secretDir, 'secret')}`)).toMatch(/(No such file or directory|Permission denied)\nexit=1$/);

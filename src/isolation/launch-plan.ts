@@ -8,6 +8,12 @@ import type { FunctionSpec } from '../config/types';
 
 /** Where a container sees its function's code (Greengrass V1's place). */
 export const CONTAINER_CODE_DIR = '/lambda';
+/**
+ * Where a container sees the SDK library: at a fixed place, because the
+ * package may be installed anywhere, /tmp included, which is the
+ * container's own.
+ */
+export const CONTAINER_SDK_LIB_DIR = '/nanolambda/lib';
 
 export interface LaunchContext {
   /** The runtime's own identity: a function running as it needs no switch. */
@@ -15,6 +21,8 @@ export interface LaunchContext {
   gid: number;
   /** An empty directory containers build their root on (each in its own mount namespace). */
   containerRoot: string;
+  /** The host's directory of libaws-greengrass-core-sdk-c.so. */
+  sdkLibDir: string;
   /** Host paths no container may see: the runtime's state and logs, its config, every function's code. */
   hidden: readonly string[];
 }
@@ -62,6 +70,7 @@ export function launchPlan(fn: FunctionSpec, ctx: LaunchContext, fallback: Fallb
   const lines = [
     ...ctx.hidden.map((hidden) => `hide\t${hidden}`),
     `bind\tro\t${realPath(fn.codeRoot)}\t${codeTarget}`,
+    `bind\tro\t${realPath(ctx.sdkLibDir)}\t${CONTAINER_SDK_LIB_DIR}`,
     ...volumes.map((v) => `bind\t${v.readOnly ? 'ro' : 'rw'}\t${realPath(v.source)}\t${v.destination}`),
     ...fn.devices.map((d) => `device\t${d.readOnly ? 'ro' : 'rw'}\t${realPath(d.path)}\t${d.path}`),
     ...(fn.accessSysfs ? ['bind\tro\t/sys\t/sys'] : []),

@@ -9,7 +9,7 @@ import { workerEnvironment } from '../workers/worker-environment';
 import type { Controller } from './cgroup-hierarchy';
 import { whyNoContainers } from './container-probe';
 import { checkIsolation } from './isolation-check';
-import { launchPlan, NO_FALLBACK, realPath } from './launch-plan';
+import { CONTAINER_SDK_LIB_DIR, launchPlan, NO_FALLBACK, realPath } from './launch-plan';
 
 export interface FunctionLaunch {
   executable: string;
@@ -56,8 +56,9 @@ export function planIsolation(
   const hidden = [...new Set([...protectedPaths, ...protectedPaths.map(realPath)])];
   const plans = new Map<FunctionSpec, FunctionLaunch>();
   for (const fn of group.functions) {
-    const plan = launchPlan(fn, { uid, gid, containerRoot, hidden }, verdict.fallbacks.get(fn) ?? NO_FALLBACK);
-    plans.set(fn, { executable: plan.executable, env: { ...workerEnvironment(fn, sdkLibDir), ...plan.env }, container: plan.container });
+    const plan = launchPlan(fn, { uid, gid, containerRoot, sdkLibDir, hidden }, verdict.fallbacks.get(fn) ?? NO_FALLBACK);
+    const libDir = plan.container ? CONTAINER_SDK_LIB_DIR : sdkLibDir;
+    plans.set(fn, { executable: plan.executable, env: { ...workerEnvironment(fn, libDir), ...plan.env }, container: plan.container });
   }
   return plans;
 }
