@@ -16,7 +16,7 @@ import { MessageBus } from './messaging/message-bus';
 import { SubscriptionRouter } from './messaging/router';
 import { packageRoot } from './native/binding';
 import { FunctionRegistry } from './registry/registry';
-import { FunctionPool, type PoolLimits } from './scheduler/function-pool';
+import { FunctionPool, type PoolHooks, type PoolLimits } from './scheduler/function-pool';
 import { Sweeper } from './scheduler/sweeper';
 import { WorkerBudget } from './scheduler/worker-budget';
 import { ServiceCalls } from './services/service-calls';
@@ -29,6 +29,8 @@ import { ExecutableWorker } from './workers/executable-worker';
 import { Invocation, type Outcome } from './workers/invocation';
 import { deviceRules } from './isolation/device-rules';
 import { planIsolation, type FunctionLaunch } from './isolation/plan-isolation';
+import type { Controller } from './isolation/cgroup-hierarchy';
+import { nextGroup } from './deploy/next-group';
 import type { Worker, WorkerHooks } from './workers/worker';
 
 export interface RuntimeOptions {
@@ -51,13 +53,20 @@ const DEFAULT_LIMITS: PoolLimits = {
 const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
 
 export class Runtime implements Invoker {
-  readonly group: GroupConfig;
-  readonly registry: FunctionRegistry;
+  /** The deployed group (replaced by deploy). */
+  group: GroupConfig;
+  registry: FunctionRegistry;
   /** Every routed publish is emitted here as 'publish' (see PublishEvent). */
   readonly messages: MessageBus;
   httpAddress: { host: string; port: number } | undefined;
 
-  private readonly pools = new Map<FunctionSpec, FunctionPool>();
+  private pools = new Map<FunctionSpec, FunctionPool>();
+  /** Pools of entries a deployment replaced, finishing their work (stop waits for them). */
+  private readonly retiring = new Set<Promise<void>>();
+  private readonly poolHooks: PoolHooks;
+  private readonly poolLimits: PoolLimits;
+  /** The cgroup controllers this machine lacks (found at start; deployments plan with them). */
+  private missingControllers = new Map<Controller, string>();
   private readonly logs: FunctionLogs;
   private readonly sweeper: Sweeper;
   private readonly budget: WorkerBudget;
@@ -96,16 +105,61 @@ export class Runtime implements Invoker {
       deliver: (target, payload, clientContext) => this.deliverEvent(target, payload, clientContext),
     });
     this.services = new ServiceCalls(this, this.messages);
-    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.poolLimits = { ...DEFAULT_LIMITS, ...options.limits };
     this.budget = new WorkerBudget(group.maxConcurrentWorkers);
-    const hooks = {
-      onRequest: (worker: Worker, request: Parameters<ServiceCalls['handle']>[1]) => this.services.handle(worker, request),
+    this.poolHooks = {
+      onRequest: (worker, request) => this.services.handle(worker, request),
       wakeSweeper: () => this.sweeper.wake(),
     };
-    for (const fn of group.functions) {
-      this.pools.set(fn, new FunctionPool(fn, (spec, workerHooks) => this.createWorker(spec, workerHooks), hooks, limits, this.budget));
+    for (const fn of group.functions) this.pools.set(fn, this.newPool(fn));
+    this.sweeper = new Sweeper(this.pools.values());
+  }
+
+  private newPool(fn: FunctionSpec): FunctionPool {
+    return new FunctionPool(fn, (spec, workerHooks) => this.createWorker(spec, workerHooks), this.poolHooks, this.poolLimits, this.budget);
+  }
+
+  /**
+   * Switch to another group definition (a path or a loaded group): entries
+   * that did not change keep their warm workers; invocations in flight on a
+   * changed or removed entry finish on it (within ShutdownGraceSeconds),
+   * new ones use the new group. Settings of the runtime itself (StateDir,
+   * LogDir, Http, ...) need a restart: such a group is refused, and so is
+   * one this machine cannot isolate; the running group stays.
+   */
+  async deploy(definition: GroupConfig | string): Promise<void> {
+    if (this.stopped) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is stopped');
+    const group = nextGroup(this.group, typeof definition === 'string' ? loadGroupFile(definition) : definition);
+    const plans = planIsolation(group, this.launcherPath, this.sdkLibDir, this.missingControllers);
+    const registry = new FunctionRegistry(group);
+    const router = new SubscriptionRouter(group.subscriptions, registry);
+    const pools = new Map(group.functions.map((fn) => [fn, this.pools.get(fn) ?? this.newPool(fn)]));
+    const retired = [...this.pools].filter(([fn]) => !pools.has(fn)).map(([, pool]) => pool);
+    const started = [...pools].filter(([fn]) => !this.pools.has(fn)).map(([, pool]) => pool);
+    // The switch itself: synchronous, so no invocation sees half of it.
+    this.group = group;
+    this.registry = registry;
+    this.plans = plans;
+    this.pools = pools;
+    this.messages.useRouter(router);
+    for (const pool of started) {
+      this.sweeper.add(pool);
+      pool.start();
     }
-    this.sweeper = new Sweeper([...this.pools.values()]);
+    const lanesSettled = this.events?.dispatcher.follow(group.functions);
+    for (const pool of retired) this.retire(pool);
+    await lanesSettled;
+  }
+
+  /** Let a replaced pool finish what it holds, then stop its workers. */
+  private retire(pool: FunctionPool): void {
+    const done: Promise<void> = pool
+      .stop(this.group.shutdownGraceMs)
+      .finally(() => {
+        this.sweeper.remove(pool);
+        this.retiring.delete(done);
+      });
+    this.retiring.add(done);
   }
 
   /** Load the group, start pinned functions and the local endpoint. */
@@ -114,10 +168,14 @@ export class Runtime implements Invoker {
       options.group === undefined ? loadExampleGroup() : typeof options.group === 'string' ? loadGroupFile(options.group) : options.group;
     const runtime = new Runtime(group, options);
     // First: it refuses to start when another runtime holds the state directory.
-    runtime.controlSocket = await openControlSocket(group.stateDir, () => runtime.status());
+    runtime.controlSocket = await openControlSocket(group.stateDir, {
+      status: () => runtime.status(),
+      deploy: (file) => runtime.deploy(file),
+    });
     // Then the cgroups: stale ones of a runtime that died on this state directory go first.
     const { cgroups, missing } = await openCgroups(group.stateDir);
     runtime.cgroups = cgroups;
+    runtime.missingControllers = missing;
     try {
       runtime.plans = planIsolation(group, runtime.launcherPath, runtime.sdkLibDir, missing);
     } catch (error) {
@@ -194,7 +252,11 @@ export class Runtime implements Invoker {
     const drainMs = this.group.shutdownGraceMs;
     // Together: the endpoint waits for its in-flight invocations, and those
     // end when their pools have drained and stopped.
-    await Promise.all([this.httpServer?.close(), ...[...this.pools.values()].map((pool) => pool.stop(drainMs))]);
+    await Promise.all([
+      this.httpServer?.close(),
+      ...[...this.pools.values()].map((pool) => pool.stop(drainMs)),
+      ...this.retiring,
+    ]);
     await eventsSettled;
     this.sweeper.stop();
     this.logs.closeAll();

@@ -47,9 +47,9 @@ describe('usage', () => {
   });
 
   it('rejects an unknown command with exit 2 and the usage', async () => {
-    const r = await cli(['deploy']);
+    const r = await cli(['frobnicate']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("unknown command 'deploy'");
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
     expect(r.stderr).toContain('Usage: nanolambda');
   });
 
@@ -62,6 +62,7 @@ describe('usage', () => {
     [['invoke', 'echo', '--type', 'Later'], "'Later' is not one of RequestResponse, Event, DryRun"],
     [['invoke', 'echo', '--endpoint', 'ftp://x'], 'only http://'],
     [['demo', 'extra'], "unexpected argument 'extra'"],
+    [['deploy'], 'deploy needs the group file to deploy'],
   ])('%j -> exit 2: %s', async (args, message) => {
     const r = await cli(args);
     expect(r.code).toBe(2);

@@ -6,12 +6,13 @@ import { parseArgs } from './args';
 import { UsageError } from './cli-error';
 import type { Command } from './command';
 import { demoCommand } from './commands/demo';
+import { deployCommand } from './commands/deploy';
 import { invokeCommand } from './commands/invoke';
 import { logsCommand } from './commands/logs';
 import { psCommand } from './commands/ps';
 import { startCommand } from './commands/start';
 
-const commands: Command[] = [startCommand, invokeCommand, psCommand, logsCommand, demoCommand];
+const commands: Command[] = [startCommand, deployCommand, invokeCommand, psCommand, logsCommand, demoCommand];
 
 function topUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -1,6 +1,8 @@
 // The runtime's control socket, <stateDir>/control.sock: a Unix socket only
 // the state directory's owner can reach, serving the status `nanolambda ps`
-// prints.
+// prints (GET /status) and deployments of `nanolambda deploy` (POST /deploy
+// {"file": <absolute path of a group file>}). The client side is
+// control-client.ts.
 //
 // The state directory is guarded too: a second runtime on it would run the
 // same durable events twice, so it refuses to start. The guard is a Linux
@@ -27,8 +29,17 @@ export interface ControlSocket {
   close(): Promise<void>;
 }
 
-/** Take the state directory and serve the status. */
-export async function openControlSocket(stateDir: string, status: () => RuntimeStatus): Promise<ControlSocket> {
+export interface ControlHandlers {
+  status(): RuntimeStatus;
+  /** Switch to the group in `file`; rejects with a NanolambdaError saying why not. */
+  deploy(file: string): Promise<void>;
+}
+
+/** A deployment request's body is a path: a few KB is plenty. */
+const MAX_REQUEST_BYTES = 64 * 1024;
+
+/** Take the state directory and serve the status and deployments. */
+export async function openControlSocket(stateDir: string, handlers: ControlHandlers): Promise<ControlSocket> {
   const socketPath = controlSocketPath(stateDir);
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
     throw new NanolambdaError(
@@ -50,13 +61,33 @@ export async function openControlSocket(stateDir: string, status: () => RuntimeS
   fs.rmSync(socketPath, { force: true });
 
   const server = http.createServer((request, response) => {
+    const reply = (status: number, body: unknown): void => {
+      response.writeHead(status, { 'content-type': 'application/json' });
+      response.end(JSON.stringify(body));
+    };
     if (request.method === 'GET' && request.url === '/status') {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify(status()));
+      reply(200, handlers.status());
       return;
     }
-    response.writeHead(404, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ message: `no ${request.method} ${request.url} here; try GET /status` }));
+    if (request.method === 'POST' && request.url === '/deploy') {
+      readJson(request, (body) => {
+        const file = (body as { file?: unknown } | undefined)?.file;
+        if (typeof file !== 'string' || !path.isAbsolute(file)) {
+          reply(400, { code: 'INVALID_PARAMETER', message: 'expected {"file": <absolute path of a group file>}' });
+          return;
+        }
+        handlers.deploy(file).then(
+          () => reply(200, { deployed: file }),
+          (error: unknown) =>
+            reply(NanolambdaError.is(error) && error.code !== 'INTERNAL' ? 400 : 500, {
+              code: NanolambdaError.is(error) ? error.code : 'INTERNAL',
+              message: error instanceof Error ? error.message : String(error),
+            }),
+        );
+      });
+      return;
+    }
+    reply(404, { message: `no ${request.method} ${request.url} here; try GET /status or POST /deploy` });
   });
   try {
     await listen(server, socketPath, stateDir);
@@ -76,28 +107,6 @@ export async function openControlSocket(stateDir: string, status: () => RuntimeS
   };
 }
 
-/** Fetch a running runtime's status over its control socket. */
-export function fetchStatus(stateDir: string): Promise<RuntimeStatus> {
-  const socketPath = controlSocketPath(stateDir);
-  return new Promise((resolve, reject) => {
-    const request = http.get({ socketPath, path: '/status' }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () => {
-        try {
-          resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as RuntimeStatus);
-        } catch (error) {
-          reject(new NanolambdaError('INTERNAL', `the control socket ${socketPath} sent no status: ${(error as Error).message}`));
-        }
-      });
-    });
-    request.on('error', (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'ENOENT' || error.code === 'ECONNREFUSED' ? 'no runtime is running there' : error.message;
-      reject(new NanolambdaError('RUNTIME_STOPPED', `cannot reach ${socketPath}: ${reason}`));
-    });
-  });
-}
-
 function inUse(stateDir: string): NanolambdaError {
   return new NanolambdaError(
     'STATE_DIR_IN_USE',
@@ -114,5 +123,22 @@ function listen<T extends net.Server>(server: T, where: string, stateDir: string
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? inUse(stateDir) : error));
     server.listen(where, () => resolve(server));
+  });
+}
+
+/** A small JSON body, or undefined when it is not JSON or too large. */
+function readJson(request: http.IncomingMessage, done: (body: unknown) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  request.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+  });
+  request.on('end', () => {
+    try {
+      done(size > MAX_REQUEST_BYTES ? undefined : JSON.parse(Buffer.concat(chunks).toString('utf8')));
+    } catch {
+      done(undefined);
+    }
   });
 }

@@ -46,6 +46,28 @@ export class EventDispatcher {
     for (const lane of this.lanes.values()) lane.wake();
   }
 
+  /**
+   * A deployment changed the functions: lanes of functions still there run
+   * their events with the new entry; new functions get a lane; the lanes of
+   * functions gone stop (their events are kept, stranded, as at start).
+   */
+  follow(functions: readonly FunctionSpec[]): Promise<void> {
+    const next = new Map(functions.map((fn) => [fn.arn, fn]));
+    const stopping: Promise<void>[] = [];
+    for (const [arn, lane] of this.lanes) {
+      if (next.has(arn)) continue;
+      this.lanes.delete(arn);
+      stopping.push(lane.stop());
+    }
+    for (const fn of functions) {
+      const lane = this.lanes.get(fn.arn);
+      if (lane) lane.fn = fn;
+      else this.lanes.set(fn.arn, new FunctionEventLane(fn, this.store, this.hooks));
+      this.lanes.get(fn.arn)!.wake();
+    }
+    return Promise.all(stopping).then(() => undefined);
+  }
+
   /** An event of `fn` was accepted: run it as soon as there is room. */
   wake(fn: FunctionSpec): void {
     this.lanes.get(fn.arn)?.wake();

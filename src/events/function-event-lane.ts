@@ -46,7 +46,8 @@ export class FunctionEventLane {
   private whenIdle: Array<() => void> = [];
 
   constructor(
-    readonly fn: FunctionSpec,
+    /** Replaced when a deployment changes the function (same ARN). */
+    public fn: FunctionSpec,
     private readonly store: EventStore,
     private readonly hooks: LaneHooks,
   ) {}

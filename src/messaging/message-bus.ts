@@ -30,10 +30,15 @@ export class MessageBus extends EventEmitter {
   unrouted = 0;
 
   constructor(
-    private readonly router: SubscriptionRouter,
+    private router: SubscriptionRouter,
     private readonly delivery: FunctionDelivery,
   ) {
     super();
+  }
+
+  /** Route by a new deployment's subscriptions from now on. */
+  useRouter(router: SubscriptionRouter): void {
+    this.router = router;
   }
 
   /**

@@ -13,7 +13,21 @@ export class Sweeper {
   private fast = false;
   private lastTick = Date.now();
 
-  constructor(private readonly pools: readonly FunctionPool[]) {}
+  private readonly pools: Set<FunctionPool>;
+
+  constructor(pools: Iterable<FunctionPool>) {
+    this.pools = new Set(pools);
+  }
+
+  /** Sweep this pool too (a deployment added it). */
+  add(pool: FunctionPool): void {
+    this.pools.add(pool);
+  }
+
+  /** Stop sweeping a pool (it stopped, after a deployment retired it). */
+  remove(pool: FunctionPool): void {
+    this.pools.delete(pool);
+  }
 
   start(): void {
     this.arm(false);

@@ -1,6 +1,6 @@
 // `nanolambda ps`: what a running runtime is doing, from its control socket
 // in the group's state directory: functions, their workers, queue depths.
-import { fetchStatus } from '../../control/control-socket';
+import { fetchStatus } from '../../control/control-client';
 import type { FunctionStatus, RuntimeStatus } from '../../control/status';
 import type { ParsedArgs } from '../args';
 import { UsageError } from '../cli-error';

@@ -1,0 +1,29 @@
+// File modes for an unpacked package, chosen so the function can always read
+// its code and run its executables whoever it runs as: the zip's own
+// permissions are not trusted (a 0600 handler gives "Permission denied" on
+// /var/task for another uid; a zip made on Windows has no mode bits at all,
+// so its `bootstrap` would not be executable). Never setuid, setgid or sticky.
+
+export const DIRECTORY_MODE = 0o755;
+export const FILE_MODE = 0o644;
+export const EXECUTABLE_MODE = 0o755;
+
+/** How many leading bytes of a file the mode and architecture checks look at. */
+export const HEAD_BYTES = 64;
+
+export function isElf(head: Buffer): boolean {
+  return head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+}
+
+/** A script with an interpreter line: "#!". */
+export function isScript(head: Buffer): boolean {
+  return head.length >= 2 && head[0] === 0x23 && head[1] === 0x21;
+}
+
+/**
+ * 0755 when the zip marks the file executable, or when its content says it
+ * is a program (an ELF binary or a "#!" script); 0644 otherwise.
+ */
+export function fileMode(markedExecutable: boolean, head: Buffer): number {
+  return markedExecutable || isElf(head) || isScript(head) ? EXECUTABLE_MODE : FILE_MODE;
+}

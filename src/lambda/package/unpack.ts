@@ -1,0 +1,50 @@
+// Unpacking a checked manifest into a fresh, empty directory we own. Every
+// path was validated by entry-path (no '..', not absolute) and every parent
+// is a directory we create ourselves, so nothing here can follow a link or
+// land outside `root`; files are opened with O_EXCL|O_NOFOLLOW all the same.
+import fs from 'node:fs';
+import path from 'node:path';
+import { checkArchitecture, type Machine } from './elf-machine';
+import { DIRECTORY_MODE, fileMode } from './file-mode';
+import { writeEntry } from './inflate-entry';
+import type { PackageManifest, PlannedFile } from './package-manifest';
+
+/** Files written at once: overlaps inflating with the fsyncs, which the journal batches (10,000 small files: 3.5 s at 8, 2 s at 32, on ext4). */
+const CONCURRENT_FILES = 16;
+
+/**
+ * Create the manifest's directories and files under `root` (an existing empty
+ * directory). When `gateway` is given, an ELF executable for another machine
+ * fails the unpack. On failure, whatever was written is left for the caller
+ * to remove, and no write is still running when this rejects.
+ */
+export async function unpackInto(root: string, zip: Buffer, manifest: PackageManifest, gateway: Machine | undefined): Promise<void> {
+  await fs.promises.chmod(root, DIRECTORY_MODE);
+  for (const dir of manifest.directories) {
+    const target = path.join(root, dir);
+    await fs.promises.mkdir(target);
+    await fs.promises.chmod(target, DIRECTORY_MODE); // mkdir's mode is filtered by the umask
+  }
+  await forEachLimited(manifest.files, CONCURRENT_FILES, async (file: PlannedFile) => {
+    const head = await writeEntry(zip, file.entry, path.join(root, file.path), (first) => fileMode(file.markedExecutable, first));
+    if (gateway) checkArchitecture(file.path, head, gateway);
+  });
+}
+
+/** Run `fn` over `items`, `limit` at a time; stop starting new ones after the first failure, and rethrow it once all running ones settled. */
+async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (!failure && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await fn(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw failure.error;
+}
