@@ -31,6 +31,8 @@ import { deviceRules } from './isolation/device-rules';
 import { planIsolation, type FunctionLaunch } from './isolation/plan-isolation';
 import type { Controller } from './isolation/cgroup-hierarchy';
 import { nextGroup } from './deploy/next-group';
+import { LambdaApiHost } from './lambda/lambda-api-host';
+import type { ManagementContext } from './api/management-api';
 import type { Worker, WorkerHooks } from './workers/worker';
 
 export interface RuntimeOptions {
@@ -65,6 +67,9 @@ export class Runtime implements Invoker {
   private readonly retiring = new Set<Promise<void>>();
   private readonly poolHooks: PoolHooks;
   private readonly poolLimits: PoolLimits;
+  /** The group file's definition (deployments replace it); `group` adds the Lambda API's functions. */
+  private fileGroup: GroupConfig;
+  private readonly lambdaApi: LambdaApiHost;
   /** The cgroup controllers this machine lacks (found at start; deployments plan with them). */
   private missingControllers = new Map<Controller, string>();
   private readonly logs: FunctionLogs;
@@ -88,6 +93,8 @@ export class Runtime implements Invoker {
 
   private constructor(group: GroupConfig, private readonly options: RuntimeOptions) {
     this.group = group;
+    this.fileGroup = group;
+    this.lambdaApi = new LambdaApiHost(group.stateDir);
     this.registry = new FunctionRegistry(group);
     const sdkDir = options.sdkDir ?? path.join(packageRoot, 'sdk');
     this.launcherPath = path.join(sdkDir, 'bin', 'nanolambda-launcher');
@@ -128,8 +135,19 @@ export class Runtime implements Invoker {
    * one this machine cannot isolate; the running group stays.
    */
   async deploy(definition: GroupConfig | string): Promise<void> {
+    const fileGroup = typeof definition === 'string' ? loadGroupFile(definition) : definition;
+    await this.apply(this.lambdaApi.withApiFunctions(fileGroup));
+    this.fileGroup = fileGroup;
+  }
+
+  /** Run what the Lambda API's store holds now, beside the group file's functions. */
+  private redeployApiFunctions(): Promise<void> {
+    return this.apply(this.lambdaApi.withApiFunctions(this.fileGroup));
+  }
+
+  private async apply(definition: GroupConfig): Promise<void> {
     if (this.stopped) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is stopped');
-    const group = nextGroup(this.group, typeof definition === 'string' ? loadGroupFile(definition) : definition);
+    const group = nextGroup(this.group, definition);
     const plans = planIsolation(group, this.launcherPath, this.sdkLibDir, this.missingControllers);
     const registry = new FunctionRegistry(group);
     const router = new SubscriptionRouter(group.subscriptions, registry);
@@ -149,6 +167,15 @@ export class Runtime implements Invoker {
     const lanesSettled = this.events?.dispatcher.follow(group.functions);
     for (const pool of retired) this.retire(pool);
     await lanesSettled;
+  }
+
+  private managementContext(): ManagementContext {
+    return {
+      store: () => this.lambdaApi.store(),
+      codeDir: this.lambdaApi.codeDir,
+      groupNames: () => new Set(this.fileGroup.functions.map((fn) => fn.name)),
+      changed: () => this.redeployApiFunctions(),
+    };
   }
 
   /** Let a replaced pool finish what it holds, then stop its workers. */
@@ -177,7 +204,9 @@ export class Runtime implements Invoker {
     runtime.cgroups = cgroups;
     runtime.missingControllers = missing;
     try {
-      runtime.plans = planIsolation(group, runtime.launcherPath, runtime.sdkLibDir, missing);
+      // With the functions an earlier run created through the Lambda API.
+      if (runtime.lambdaApi.exists) await runtime.redeployApiFunctions();
+      else runtime.plans = planIsolation(group, runtime.launcherPath, runtime.sdkLibDir, missing);
     } catch (error) {
       await runtime.stop();
       throw error;
@@ -195,7 +224,7 @@ export class Runtime implements Invoker {
     const http = options.http === undefined ? group.http : options.http;
     if (http) {
       try {
-        const server = await startInvokeServer(runtime, http);
+        const server = await startInvokeServer(runtime, { ...http, management: runtime.managementContext() });
         runtime.httpServer = server;
         runtime.httpAddress = server.address;
       } catch (error) {
@@ -209,7 +238,7 @@ export class Runtime implements Invoker {
   async invoke(name: string, payload: Uint8Array | string = Buffer.alloc(0), options?: InvokeOptions): Promise<InvokeResult> {
     if (this.stopped) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is stopped');
     const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
-    const { fn, executedVersion } = this.registry.resolve(name, options?.qualifier);
+    const { fn, executedVersion } = this.resolveForInvoke(name, options?.qualifier);
     const type = options?.type ?? 'RequestResponse';
     const clientContext = options?.clientContext ? encodeClientContext(options.clientContext) : null;
     const pool = this.pools.get(fn)!;
@@ -231,6 +260,17 @@ export class Runtime implements Invoker {
     }
     if (type === 'DryRun') return { statusCode: 204, payload: Buffer.alloc(0), executedVersion };
     throw new NanolambdaError('INVALID_PARAMETER', `invocation type "${String(type)}" is not RequestResponse, Event or DryRun`);
+  }
+
+  /** The registry's answer; for a stored function that cannot run here, why not instead of "not found". */
+  private resolveForInvoke(name: string, qualifier: string | undefined): ReturnType<FunctionRegistry['resolve']> {
+    try {
+      return this.registry.resolve(name, qualifier);
+    } catch (error) {
+      const why = NanolambdaError.is(error) && error.code === 'FUNCTION_NOT_FOUND' ? this.lambdaApi.whyNotRunnable(name, qualifier) : undefined;
+      if (why !== undefined) throw new NanolambdaError('INVALID_PARAMETER', why);
+      throw error;
+    }
   }
 
   /**
@@ -262,6 +302,7 @@ export class Runtime implements Invoker {
     this.logs.closeAll();
     // Last: close() commits what the settling attempts recorded.
     this.events?.store.close();
+    this.lambdaApi.close();
     await this.cgroups?.close().catch((error: Error) => process.emitWarning(error.message, { code: 'NANOLAMBDA_CGROUP' }));
     await this.controlSocket?.close();
   }

@@ -1,52 +1,15 @@
 // The real AWS CLI v2 (`aws lambda invoke --endpoint-url`) against a real
 // Runtime over the built-in example group: the wire contract that matters.
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Runtime as RuntimeClass } from '../src/runtime';
+import { aws, awsMissing, awsScratch, type CliRun } from './helpers/aws-cli';
 import { ensureSdk } from './helpers/sdk';
 
-// Debian's awscli v2; the `aws` first on PATH may be an old pip-installed v1.
-const AWS = '/usr/bin/aws';
-const missing = fs.existsSync(AWS) ? undefined : `${AWS} not found (install it with \`apt-get install -y awscli\`)`;
+const missing = awsMissing;
 if (missing) console.log(`skipping the AWS CLI tests: ${missing}`);
-
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-aws-'));
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'x',
-  AWS_SECRET_ACCESS_KEY: 'x',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-  AWS_PAGER: '',
-  // Keep the machine's own AWS config out of the test.
-  AWS_CONFIG_FILE: path.join(tmp, 'no-config'),
-  AWS_SHARED_CREDENTIALS_FILE: path.join(tmp, 'no-credentials'),
-  no_proxy: '127.0.0.1,localhost',
-  NO_PROXY: '127.0.0.1,localhost',
-};
-delete env.AWS_PROFILE;
-delete env.AWS_SESSION_TOKEN;
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function aws(args: string[]): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(AWS, args, { env, cwd: tmp });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const tmp = awsScratch;
 
 interface Invoked {
   run: CliRun;

@@ -11,6 +11,8 @@ import { invokeOptionsFromHeaders } from './invoke-headers';
 import { matchInvokePath } from './invoke-route';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, tooLargeMessage } from './limits';
 import { readBody } from './request-body';
+import { MANAGEMENT_BODY_LIMIT, runManagement, type ManagementContext } from './management-api';
+import { matchManagementPath, type ManagementRoute } from './management-route';
 
 export interface InvokeServerOptions {
   /** Default 127.0.0.1: the endpoint has no authentication, keep it local. */
@@ -19,6 +21,8 @@ export interface InvokeServerOptions {
   port: number;
   /** Told about internal errors (500s); default: silent. */
   onInternalError?: (err: unknown) => void;
+  /** Lambda's management operations (CreateFunction, ...); absent: Invoke only. */
+  management?: ManagementContext;
 }
 
 export interface InvokeServer {
@@ -37,7 +41,9 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
     const requestId = randomUUID();
     const route = matchInvokePath(req.url ?? '/');
     if (route === undefined) {
-      sendApiError(res, requestId, unknownOperation(req), closing);
+      const management = opts.management && matchManagementPath(req.method ?? 'GET', pathOf(req.url ?? '/'));
+      if (management) serveManagement(req, res, requestId, management, opts.management!);
+      else sendApiError(res, requestId, unknownOperation(req), closing);
       return;
     }
     if (req.method !== 'POST') {
@@ -73,6 +79,40 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
           sendApiError(res, requestId, e, closing);
         },
       );
+    });
+  };
+
+  const serveManagement = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    route: ManagementRoute | ApiError,
+    context: ManagementContext,
+  ): void => {
+    if (isApiError(route)) {
+      sendApiError(res, requestId, route, closing);
+      return;
+    }
+    readBody(req, MANAGEMENT_BODY_LIMIT, (outcome) => {
+      if (outcome.kind === 'aborted') return;
+      if (outcome.kind === 'too-large') {
+        const e = apiError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${MANAGEMENT_BODY_LIMIT} bytes for the ${route.operation} operation`);
+        sendApiError(res, requestId, e, closing || !outcome.drained);
+        return;
+      }
+      void runManagement(route, outcome.body, context).then((answer) => {
+        if (isApiError(answer)) {
+          if (answer.status >= 500) onInternalError?.(answer);
+          sendApiError(res, requestId, answer, closing);
+          return;
+        }
+        const body = answer.body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(answer.body));
+        const headers: Record<string, string | number> = { 'Content-Length': body.length, 'x-amzn-RequestId': requestId };
+        if (answer.body !== undefined) headers['Content-Type'] = 'application/json';
+        if (closing) headers.Connection = 'close';
+        res.writeHead(answer.status, headers);
+        res.end(body);
+      });
     });
   };
 
@@ -118,12 +158,19 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
   };
 }
 
+/** The path of a request target, absolute-form (through a proxy) or not. */
+function pathOf(url: string): string {
+  if (url.charCodeAt(0) === 47 /* '/' */) return url;
+  const slash = url.indexOf('/', url.indexOf('//') + 2);
+  return slash < 0 ? '/' : url.slice(slash);
+}
+
 function unknownOperation(req: IncomingMessage): ApiError {
   const path = (req.url ?? '/').split('?', 1)[0];
   return apiError(
     404,
     'UnknownOperationException',
-    `no operation for ${req.method} ${path}: nanolambda serves Invoke only, POST ${INVOKE_PATH}`,
+    `no operation for ${req.method} ${path}: nanolambda serves Invoke (POST ${INVOKE_PATH}) and the function, version and alias operations`,
   );
 }
 

@@ -1,0 +1,151 @@
+// Lambda's management operations over the function store and the package
+// store: what each REST route does with its request and what it answers.
+// Every change to what can run is followed by `changed()`, which deploys the
+// runtime's group anew (unchanged entries keep their workers).
+import type { ApiError } from './api-error';
+import { apiError } from './api-error';
+import type { ManagementRoute } from './management-route';
+import { NanolambdaError } from '../errors';
+import { PackageError, storePackage } from '../lambda/package';
+import { LambdaApiError } from '../lambda/store/lambda-api-error';
+import type { FunctionStore } from '../lambda/store/function-store';
+
+export interface ManagementContext {
+  store(): FunctionStore;
+  /** Where packages are stored (<StateDir>/code). */
+  codeDir: string;
+  /** Names the group file defines: the API cannot create functions with them. */
+  groupNames(): ReadonlySet<string>;
+  /** Deploy what the store now holds. */
+  changed(): Promise<void>;
+}
+
+export interface ManagementAnswer {
+  status: number;
+  body?: unknown;
+}
+
+/** Lambda's cap on a CreateFunction request (a 50 MB zip, base64, in JSON). */
+export const MANAGEMENT_BODY_LIMIT = 70_167_211;
+
+export async function runManagement(route: ManagementRoute, rawBody: Buffer, ctx: ManagementContext): Promise<ManagementAnswer | ApiError> {
+  try {
+    return await dispatch(route, rawBody, ctx);
+  } catch (error) {
+    return managementError(error);
+  }
+}
+
+async function dispatch(route: ManagementRoute, rawBody: Buffer, ctx: ManagementContext): Promise<ManagementAnswer> {
+  const store = ctx.store();
+  const name = route.functionName ?? '';
+  const qualifier = route.query.get('Qualifier') ?? undefined;
+  const marker = route.query.get('Marker') ?? undefined;
+  const maxItems = route.query.get('MaxItems') ?? undefined;
+  switch (route.operation) {
+    case 'CreateFunction': {
+      const body = jsonBody(rawBody);
+      const requested = typeof body.FunctionName === 'string' ? body.FunctionName : '';
+      if (ctx.groupNames().has(requested)) {
+        throw new LambdaApiError('ResourceConflictException', `Function already exist: ${requested} (the group file defines it)`);
+      }
+      const code = await storeCode(ctx, (body.Code as Record<string, unknown> | undefined)?.ZipFile);
+      const config = store.createFunction(body, code);
+      await ctx.changed();
+      return { status: 201, body: config };
+    }
+    case 'ListFunctions':
+      return { status: 200, body: store.listFunctions(marker, maxItems) };
+    case 'GetFunction': {
+      const found = store.getFunction(name, qualifier);
+      found.Code.Location = `file://${ctx.codeDir}/${Buffer.from(found.Configuration.CodeSha256, 'base64').toString('hex')}.zip`;
+      return { status: 200, body: found };
+    }
+    case 'GetFunctionConfiguration':
+      return { status: 200, body: store.getFunctionConfiguration(name, qualifier) };
+    case 'UpdateFunctionCode': {
+      const body = jsonBody(rawBody);
+      const code = await storeCode(ctx, body.ZipFile);
+      const config = store.updateFunctionCode(name, code, {
+        publish: body.Publish === true,
+        revisionId: typeof body.RevisionId === 'string' ? body.RevisionId : undefined,
+      });
+      await ctx.changed();
+      return { status: 200, body: config };
+    }
+    case 'UpdateFunctionConfiguration': {
+      const config = store.updateFunctionConfiguration(name, jsonBody(rawBody));
+      await ctx.changed();
+      return { status: 200, body: config };
+    }
+    case 'DeleteFunction':
+      store.deleteFunction(name, qualifier);
+      await ctx.changed();
+      return { status: 204 };
+    case 'PublishVersion': {
+      const body = jsonBody(rawBody);
+      const config = store.publishVersion(name, {
+        codeSha256: optionalString(body.CodeSha256),
+        description: optionalString(body.Description),
+        revisionId: optionalString(body.RevisionId),
+      });
+      await ctx.changed();
+      return { status: 201, body: config };
+    }
+    case 'ListVersionsByFunction':
+      return { status: 200, body: store.listVersionsByFunction(name, marker, maxItems) };
+    case 'CreateAlias': {
+      const alias = store.createAlias(name, jsonBody(rawBody));
+      await ctx.changed();
+      return { status: 201, body: alias };
+    }
+    case 'ListAliases':
+      return { status: 200, body: store.listAliases(name, { functionVersion: route.query.get('FunctionVersion') ?? undefined, marker, maxItems }) };
+    case 'GetAlias':
+      return { status: 200, body: store.getAlias(name, route.aliasName ?? '') };
+    case 'UpdateAlias': {
+      const alias = store.updateAlias(name, route.aliasName ?? '', jsonBody(rawBody));
+      await ctx.changed();
+      return { status: 200, body: alias };
+    }
+    case 'DeleteAlias':
+      store.deleteAlias(name, route.aliasName ?? '');
+      await ctx.changed();
+      return { status: 204 };
+  }
+}
+
+/** A package from the request's base64 ZipFile, stored by content hash. */
+async function storeCode(ctx: ManagementContext, zipFile: unknown): Promise<{ sha256: string; size: number }> {
+  if (typeof zipFile !== 'string' || zipFile.length === 0) {
+    throw new LambdaApiError('InvalidParameterValueException', 'Code.ZipFile is required: nanolambda takes the deployment package inline (S3 and images are not served)');
+  }
+  const stored = await storePackage(ctx.codeDir, Buffer.from(zipFile, 'base64'));
+  return { sha256: stored.codeSha256, size: stored.codeSize };
+}
+
+function jsonBody(raw: Buffer): Record<string, unknown> {
+  if (raw.length === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch (error) {
+    throw new LambdaApiError('InvalidRequestContentException', `Could not parse request body into json: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new LambdaApiError('InvalidRequestContentException', 'Could not parse request body into json: expected an object');
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function optionalString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+function managementError(error: unknown): ApiError {
+  if (LambdaApiError.isLambdaApiError(error)) return error.toApiError();
+  if (error instanceof PackageError) return apiError(error.statusCode, error.exceptionName, error.message);
+  if (NanolambdaError.is(error) && error.code === 'ISOLATION_UNAVAILABLE') return apiError(400, 'InvalidParameterValueException', error.message);
+  const text = error instanceof Error ? error.message : String(error);
+  return apiError(500, 'ServiceException', `internal error in nanolambda: ${text} (please report it)`);
+}

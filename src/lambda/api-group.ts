@@ -1,0 +1,119 @@
+// The functions created through the Lambda API, as group entries the runtime
+// runs beside the group file's: one entry per version ($LATEST and each
+// published one), and each alias as the group's Aliases map has them
+// (<function ARN>:<alias> -> version), so the registry resolves names and
+// qualifiers for both alike.
+//
+// What runs today: C executables (Runtime arn:aws:greengrass:::runtime/
+// function/executable, Handler = the executable's path in the zip). Other
+// runtimes are stored and listed; their entries are left out, and invoking
+// them says why (see unrunnableReason).
+//
+// Decisions: Lambda-style MemorySize is in MB; functions run in
+// GreengrassContainer mode (their code lives in the state directory, which
+// only the runtime may enter, and a container shows it at /lambda); every
+// other setting is the group defaults'.
+import path from 'node:path';
+import { DEFAULT_SETTINGS, DEFAULT_MAX_INSTANCES } from '../config/function-settings';
+import { NO_RUN_AS, resolveRunAs, runtimeIds } from '../config/run-as';
+import type { FunctionSpec } from '../config/types';
+import { parseFunctionArn } from '../registry/arn';
+import { packageDir } from './package';
+import type { FunctionConfiguration } from './store/configuration';
+import type { FunctionStore } from './store/function-store';
+import { EXECUTABLE_RUNTIME } from './store/runtimes';
+
+export interface ApiGroup {
+  functions: FunctionSpec[];
+  /** Alias ARN -> version, as GroupConfig.aliases. */
+  aliases: Map<string, string>;
+}
+
+/** Every version of every stored function that can run, and every alias. */
+export function apiGroup(store: FunctionStore, codeDir: string): ApiGroup {
+  const functions: FunctionSpec[] = [];
+  const aliases = new Map<string, string>();
+  for (const latest of allPages((marker) => store.listFunctions(marker), (page) => page.Functions)) {
+    const versions = allPages((marker) => store.listVersionsByFunction(latest.FunctionName, marker), (page) => page.Versions);
+    for (const config of versions) {
+      const spec = entryOf(config, codeDir);
+      if (spec !== undefined) functions.push(spec);
+    }
+    for (const alias of allPages((marker) => store.listAliases(latest.FunctionName, { marker }), (page) => page.Aliases)) {
+      aliases.set(alias.AliasArn, alias.FunctionVersion);
+    }
+  }
+  return { functions, aliases };
+}
+
+/** Why a stored function cannot be invoked here, or undefined when it can. */
+export function unrunnableReason(config: Pick<FunctionConfiguration, 'Runtime' | 'FunctionName'>): string | undefined {
+  if (config.Runtime === EXECUTABLE_RUNTIME) return undefined;
+  return (
+    `${config.FunctionName} has Runtime ${config.Runtime}: nanolambda runs C executables ` +
+    `(Runtime ${EXECUTABLE_RUNTIME}) so far; other runtimes are stored, not run`
+  );
+}
+
+function entryOf(config: FunctionConfiguration, codeDir: string): FunctionSpec | undefined {
+  if (unrunnableReason(config) !== undefined) return undefined;
+  const root = packageDir(codeDir, config.CodeSha256);
+  if (root === undefined) return undefined; // its package is gone: invoking says "not found"
+  const executable = path.join(root, config.Handler);
+  if (!executable.startsWith(`${root}${path.sep}`)) return undefined; // a Handler like ../x names nothing in the package
+  const arn = parseFunctionArn(config.FunctionArn);
+  const unqualifiedArn = `arn:aws:lambda:${arn.region}:${arn.accountId}:function:${config.FunctionName}`;
+  const version = config.Version;
+  return {
+    // Group ids allow [a-zA-Z0-9:_-]: $LATEST is spelled without its $.
+    id: `api:${config.FunctionName}:${version === '$LATEST' ? 'LATEST' : version}`,
+    arn: `${unqualifiedArn}:${version}`,
+    unqualifiedArn,
+    name: config.FunctionName,
+    region: arn.region,
+    accountId: arn.accountId,
+    qualifier: version,
+    version,
+    executable,
+    execArgs: [],
+    encoding: 'binary',
+    pinned: false,
+    timeoutMs: config.Timeout * 1000,
+    memoryBytes: config.MemorySize * 1024 * 1024,
+    isolationMode: 'GreengrassContainer',
+    environment: config.Environment?.Variables ?? {},
+    maxInstances: DEFAULT_MAX_INSTANCES,
+    minWarm: DEFAULT_SETTINGS.minWarm,
+    maxIdleMs: DEFAULT_SETTINGS.maxIdleMs,
+    maxQueueSize: DEFAULT_SETTINGS.maxQueueSize,
+    async: {
+      maxRetries: DEFAULT_SETTINGS.maxRetries,
+      maxEventAgeMs: DEFAULT_SETTINGS.maxEventAgeMs,
+      retryDelayMs: DEFAULT_SETTINGS.retryDelayMs,
+      onFailure: undefined,
+    },
+    systemLogLevel: DEFAULT_SETTINGS.systemLogLevel,
+    maxProcesses: DEFAULT_SETTINGS.maxProcesses,
+    cpuWeight: DEFAULT_SETTINGS.cpuWeight,
+    codeRoot: root,
+    runAs: resolveRunAs(NO_RUN_AS, NO_RUN_AS, runtimeIds()),
+    supplementaryGids: [],
+    accessSysfs: false,
+    volumes: [],
+    devices: [],
+    maxOpenFiles: DEFAULT_SETTINGS.maxOpenFiles,
+    coreFileBytes: DEFAULT_SETTINGS.coreFileBytes,
+    tmpBytes: DEFAULT_SETTINGS.tmpBytes,
+  };
+}
+
+function allPages<P extends { NextMarker?: string }, T>(page: (marker: string | undefined) => P, items: (p: P) => T[]): T[] {
+  const all: T[] = [];
+  let marker: string | undefined;
+  do {
+    const p = page(marker);
+    all.push(...items(p));
+    marker = p.NextMarker;
+  } while (marker);
+  return all;
+}

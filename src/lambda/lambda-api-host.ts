@@ -1,0 +1,61 @@
+// The runtime's side of the Lambda API: the function store
+// (<StateDir>/lambda.db) opened only when it exists or at the first
+// management request (SQLite costs RSS a gateway without API functions need
+// not pay), the package store (<StateDir>/code), and the group the runtime
+// runs: the group file's entries plus the stored functions'.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { GroupConfig } from '../config/types';
+import { apiGroup, unrunnableReason } from './api-group';
+import { sweepPackageStore } from './package';
+import { FunctionStore } from './store/function-store';
+
+export class LambdaApiHost {
+  readonly codeDir: string;
+  private opened: FunctionStore | undefined;
+
+  constructor(private readonly stateDir: string) {
+    this.codeDir = path.join(stateDir, 'code');
+  }
+
+  /** Whether an earlier run created functions through the API. */
+  get exists(): boolean {
+    return this.opened !== undefined || fs.existsSync(path.join(this.stateDir, 'lambda.db'));
+  }
+
+  store(): FunctionStore {
+    if (this.opened === undefined) {
+      fs.mkdirSync(this.codeDir, { recursive: true, mode: 0o700 });
+      // Left by a crash in the middle of storing a package.
+      sweepPackageStore(this.codeDir);
+      this.opened = new FunctionStore(this.stateDir);
+    }
+    return this.opened;
+  }
+
+  /** The group file's entries and aliases, with the stored functions' added. */
+  withApiFunctions(fileGroup: GroupConfig): GroupConfig {
+    if (!this.exists) return fileGroup;
+    const api = apiGroup(this.store(), this.codeDir);
+    return {
+      ...fileGroup,
+      functions: [...fileGroup.functions, ...api.functions],
+      aliases: new Map([...fileGroup.aliases, ...api.aliases]),
+    };
+  }
+
+  /** Why a stored function named so cannot run, when it is one that cannot. */
+  whyNotRunnable(nameOrArn: string, qualifier?: string): string | undefined {
+    if (!this.exists) return undefined;
+    try {
+      return unrunnableReason(this.store().resolve(nameOrArn, qualifier).config);
+    } catch {
+      return undefined;
+    }
+  }
+
+  close(): void {
+    this.opened?.close();
+    this.opened = undefined;
+  }
+}

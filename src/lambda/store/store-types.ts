@@ -1,0 +1,83 @@
+// The shapes FunctionStore takes and returns, besides the Lambda
+// configurations themselves (configuration.ts).
+import type { AliasConfiguration, FunctionConfiguration } from './configuration';
+import type { Architecture } from './function-fields';
+
+/** The deployment package of a version, as the package store measured it. */
+export interface CodeInfo {
+  /** base64 of the SHA-256 of the zip (CodeSha256). */
+  sha256: string;
+  /** Bytes of the zip (CodeSize). */
+  size: number;
+}
+
+export interface FunctionStoreOptions {
+  /** Region in ARNs. Default DEFAULT_REGION. */
+  region?: string;
+  /** 12-digit account in ARNs. Default DEFAULT_ACCOUNT_ID. */
+  accountId?: string;
+  /** What Architectures reports and accepts. Default: this machine's (process.arch). */
+  architecture?: Architecture;
+}
+
+export interface GetFunctionResult {
+  Configuration: FunctionConfiguration;
+  /** Location is left empty: the HTTP layer fills in where the zip can be downloaded. */
+  Code: { RepositoryType: 'S3'; Location: string };
+}
+
+export interface ListFunctionsResult {
+  Functions: FunctionConfiguration[];
+  NextMarker?: string;
+}
+
+export interface ListVersionsResult {
+  Versions: FunctionConfiguration[];
+  NextMarker?: string;
+}
+
+export interface ListAliasesResult {
+  Aliases: AliasConfiguration[];
+  NextMarker?: string;
+}
+
+/** What an Invoke runs. */
+export interface ResolvedFunction {
+  name: string;
+  /** '$LATEST' or the number an alias resolved to: X-Amz-Executed-Version. */
+  version: string;
+  /** The version's configuration; FunctionArn is the ARN as invoked (qualified with what the caller named). */
+  config: FunctionConfiguration;
+  /** Names the unpacked directory in the package store. */
+  codeSha256: string;
+  /** The alias, when the caller named one. */
+  alias?: string;
+  /**
+   * The alias's second version: invocations go there with probability
+   * `weight`, else to `version`. Choosing is the caller's job.
+   */
+  additionalVersion?: { version: string; weight: number; config: FunctionConfiguration; codeSha256: string };
+}
+
+export interface UpdateCodeOptions {
+  /** Publish a version after the update (UpdateFunctionCode's Publish). */
+  publish?: boolean;
+  /** Update only if $LATEST still has this RevisionId. */
+  revisionId?: string;
+}
+
+export interface PublishOptions {
+  /** Publish only if $LATEST's code has this CodeSha256. */
+  codeSha256?: string;
+  /** The version's description; default $LATEST's. */
+  description?: string;
+  /** Publish only if $LATEST still has this RevisionId. */
+  revisionId?: string;
+}
+
+export interface ListAliasesOptions {
+  /** Only aliases pointing at this version. */
+  functionVersion?: string;
+  marker?: string;
+  maxItems?: number | string;
+}

@@ -1,0 +1,49 @@
+// Running Debian's AWS CLI v2 in tests, with the machine's own AWS config
+// and credentials kept out.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+// Debian's awscli v2; the `aws` first on PATH may be an old pip-installed v1.
+export const AWS = '/usr/bin/aws';
+/** Why the AWS CLI tests skip, or undefined. */
+export const awsMissing = fs.existsSync(AWS) ? undefined : `${AWS} not found (install it with \`apt-get install -y awscli\`)`;
+
+export const awsScratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-aws-'));
+
+export function awsEnv(credentials: { id: string; secret: string } = { id: 'x', secret: 'x' }): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: credentials.id,
+    AWS_SECRET_ACCESS_KEY: credentials.secret,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+    AWS_CONFIG_FILE: path.join(awsScratch, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(awsScratch, 'no-credentials'),
+    no_proxy: '127.0.0.1,localhost',
+    NO_PROXY: '127.0.0.1,localhost',
+  };
+  delete env.AWS_PROFILE;
+  delete env.AWS_SESSION_TOKEN;
+  return env;
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function aws(args: string[], env: NodeJS.ProcessEnv = awsEnv()): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(AWS, args, { env, cwd: awsScratch });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

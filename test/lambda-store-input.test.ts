@@ -1,0 +1,223 @@
+// What the store refuses before anything is written, with the exception
+// names, statuses and messages the AWS CLI and SDKs show: names in every
+// form, roles, handlers, runtimes, ranges, environment variables.
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FunctionStore } from '../src/lambda/store/function-store';
+import { parseFunctionName } from '../src/lambda/store/function-name';
+import { LambdaApiError } from '../src/lambda/store/lambda-api-error';
+import { tempDir } from './helpers/sdk';
+
+const ROLE = 'arn:aws:iam::123456789012:role/lambda-role';
+const ZIP = { sha256: createHash('sha256').update('zip').digest('base64'), size: 3 };
+
+const stores: FunctionStore[] = [];
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+});
+
+function openStore(): FunctionStore {
+  const store = new FunctionStore(tempDir('lambda-input'));
+  stores.push(store);
+  return store;
+}
+
+function input(more: Record<string, unknown> = {}): Record<string, unknown> {
+  return { FunctionName: 'fn', Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', ...more };
+}
+
+function caught(fn: () => unknown): LambdaApiError {
+  try {
+    fn();
+  } catch (error) {
+    if (LambdaApiError.isLambdaApiError(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a LambdaApiError, nothing was thrown');
+}
+
+function expectLambdaError(fn: () => unknown, exceptionName: string, statusCode: number, message?: string | RegExp): void {
+  const error = caught(fn);
+  expect([error.exceptionName, error.statusCode]).toEqual([exceptionName, statusCode]);
+  if (typeof message === 'string') expect(error.message).toBe(message);
+  else if (message) expect(error.message).toMatch(message);
+}
+
+describe('parseFunctionName', () => {
+  it('reads every FunctionName form', () => {
+    expect(parseFunctionName('my-fn')).toEqual({ name: 'my-fn' });
+    expect(parseFunctionName('my-fn:PROD')).toEqual({ name: 'my-fn', qualifier: 'PROD' });
+    expect(parseFunctionName('my-fn:$LATEST')).toEqual({ name: 'my-fn', qualifier: '$LATEST' });
+    expect(parseFunctionName('123456789012:function:my-fn')).toEqual({ name: 'my-fn', accountId: '123456789012' });
+    expect(parseFunctionName('123456789012:function:my-fn:7')).toEqual({ name: 'my-fn', qualifier: '7', accountId: '123456789012' });
+    expect(parseFunctionName('arn:aws:lambda:eu-west-1:123456789012:function:my-fn:live')).toEqual({
+      name: 'my-fn',
+      qualifier: 'live',
+      region: 'eu-west-1',
+      accountId: '123456789012',
+    });
+    expect(parseFunctionName('function:my-fn')).toEqual({ name: 'my-fn' });
+  });
+
+  it('refuses what matches no form with a ValidationException', () => {
+    for (const bad of ['', 'a:b:c:d', 'my fn', 'arn:aws:s3:::bucket', 'fn:bad$qualifier']) {
+      expect(caught(() => parseFunctionName(bad)).exceptionName).toBe('ValidationException');
+    }
+    expect(caught(() => parseFunctionName(undefined)).message).toBe(
+      "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null",
+    );
+  });
+});
+
+describe('CreateFunction input', () => {
+  it('refuses a bare name over 64 characters with InvalidParameterValueException, an ARN over 140 with ValidationException', () => {
+    const store = openStore();
+    const long = 'a'.repeat(65);
+    expectLambdaError(
+      () => store.createFunction(input({ FunctionName: long }), ZIP),
+      'InvalidParameterValueException',
+      400,
+      `1 validation error detected: Value '${long}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64`,
+    );
+    const longArn = `arn:aws:lambda:us-east-1:123456789012:function:${'b'.repeat(100)}`;
+    expectLambdaError(() => store.createFunction(input({ FunctionName: longArn }), ZIP), 'ValidationException', 400, /less than or equal to 140/);
+    const longNameInArn = `arn:aws:lambda:us-east-1:123456789012:function:${'c'.repeat(70)}`;
+    expectLambdaError(() => store.createFunction(input({ FunctionName: longNameInArn }), ZIP), 'ValidationException', 400, /less than or equal to 64$/);
+    expectLambdaError(() => store.createFunction(input({ FunctionName: 'dotted.name' }), ZIP), 'InvalidParameterValueException', 400, /regular expression/);
+    expectLambdaError(() => store.createFunction(input({ FunctionName: 'fn:1' }), ZIP), 'InvalidParameterValueException', 400, /unqualified/);
+  });
+
+  it('refuses a role that is not an IAM role ARN', () => {
+    const store = openStore();
+    expectLambdaError(
+      () => store.createFunction(input({ Role: 'r1' }), ZIP),
+      'ValidationException',
+      400,
+      "1 validation error detected: Value 'r1' at 'role' failed to satisfy constraint: Member must satisfy regular expression pattern: arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+",
+    );
+    expectLambdaError(() => store.createFunction(input({ Role: undefined }), ZIP), 'ValidationException', 400, /Value null at 'role'/);
+  });
+
+  it('lists every constraint violation in one ValidationException', () => {
+    const store = openStore();
+    expectLambdaError(
+      () => store.createFunction(input({ Timeout: 0, MemorySize: 20000, Description: 'd'.repeat(257), Handler: 'has space' }), ZIP),
+      'ValidationException',
+      400,
+      /^4 validation errors detected: Value 'has space' at 'handler' .*; Value 'd+' at 'description' failed to satisfy constraint: Member must have length less than or equal to 256; Value '0' at 'timeout' failed to satisfy constraint: Member must have value greater than or equal to 1; Value '20000' at 'memorySize' failed to satisfy constraint: Member must have value less than or equal to 10240$/,
+    );
+  });
+
+  it('accepts the ends of the Timeout and MemorySize ranges and refuses just past them', () => {
+    const store = openStore();
+    const config = store.createFunction(input({ FunctionName: 'edges', Timeout: 900, MemorySize: 10240 }), ZIP);
+    expect([config.Timeout, config.MemorySize]).toEqual([900, 10240]);
+    expect(store.updateFunctionConfiguration('edges', { Timeout: 1, MemorySize: 128 })).toMatchObject({ Timeout: 1, MemorySize: 128 });
+    expectLambdaError(() => store.updateFunctionConfiguration('edges', { Timeout: 901 }), 'ValidationException', 400, /less than or equal to 900$/);
+    expectLambdaError(() => store.updateFunctionConfiguration('edges', { MemorySize: 127 }), 'ValidationException', 400, /greater than or equal to 128$/);
+    expectLambdaError(() => store.updateFunctionConfiguration('edges', { Timeout: 2.5 }), 'ValidationException', 400, /must be an integer/);
+    expect(store.getFunctionConfiguration('edges')).toMatchObject({ Timeout: 1, MemorySize: 128 });
+  });
+
+  it('requires Runtime and Handler, and refuses unknown runtimes listing the known ones', () => {
+    const store = openStore();
+    expectLambdaError(
+      () => store.createFunction(input({ Runtime: undefined }), ZIP),
+      'InvalidParameterValueException',
+      400,
+      'Runtime and Handler are mandatory parameters for functions created with deployment packages.',
+    );
+    expectLambdaError(() => store.createFunction(input({ Handler: undefined }), ZIP), 'InvalidParameterValueException', 400);
+    const error = caught(() => store.createFunction(input({ Runtime: 'PYTHON3.9' }), ZIP));
+    expect([error.exceptionName, error.statusCode]).toEqual(['InvalidParameterValueException', 400]);
+    expect(error.message).toMatch(/^Value PYTHON3.9 at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: \[nodejs8.10, /);
+    expect(error.message).toContain('python3.12');
+    expect(error.message).toContain('arn:aws:greengrass:::runtime/function/executable');
+    for (const runtime of ['python3.7', 'java8', 'provided', 'provided.al2023', 'ruby3.3', 'dotnet8', 'nodejs12.x']) {
+      expect(store.createFunction(input({ FunctionName: `rt-${runtime.replace(/\./g, '-')}`, Runtime: runtime }), ZIP).Runtime).toBe(runtime);
+    }
+  });
+
+  it('refuses reserved environment keys, bad keys and more than 4 KB of variables', () => {
+    const store = openStore();
+    expectLambdaError(
+      () => store.createFunction(input({ Environment: { Variables: { AWS_REGION: 'eu-west-1' } } }), ZIP),
+      'InvalidParameterValueException',
+      400,
+      'Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION',
+    );
+    expectLambdaError(
+      () => store.createFunction(input({ Environment: { Variables: { MY_FUNCTION_ARN: 'x', NANOLAMBDA_X: 'y' } } }), ZIP),
+      'InvalidParameterValueException',
+      400,
+      /Reserved keys used in this request: MY_FUNCTION_ARN, NANOLAMBDA_X$/,
+    );
+    const badKey = caught(() => store.createFunction(input({ Environment: { Variables: { '1BAD': 'secret-value' } } }), ZIP));
+    expect([badKey.exceptionName, badKey.statusCode]).toEqual(['ValidationException', 400]);
+    expect(badKey.message).toContain("at 'environment.variables'");
+    expect(badKey.message).not.toContain('secret-value');
+    // The model's key pattern wants two characters at least.
+    expectLambdaError(() => store.createFunction(input({ Environment: { Variables: { A: '1' } } }), ZIP), 'ValidationException', 400);
+    expectLambdaError(
+      () => store.createFunction(input({ Environment: { Variables: { BIG: 'x'.repeat(4096) } } }), ZIP),
+      'InvalidParameterValueException',
+      400,
+      /^Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit\. String measured: \{"BIG":"x+"\}$/,
+    );
+    // Just under the limit is fine: {"BIG":"..."} is 10 bytes of JSON around the value.
+    expect(store.createFunction(input({ Environment: { Variables: { BIG: 'x'.repeat(4086) } } }), ZIP).Environment).toBeDefined();
+    expect(store.listFunctions().Functions).toHaveLength(1);
+  });
+
+  it('refuses image packages and another architecture than the gateway\'s', () => {
+    const store = openStore();
+    expectLambdaError(() => store.createFunction(input({ PackageType: 'Image' }), ZIP), 'InvalidParameterValueException', 400, /PackageType Image/);
+    expectLambdaError(
+      () => store.createFunction(input({ Architectures: ['x86_64', 'arm64'] }), ZIP),
+      'ValidationException',
+      400,
+      "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1",
+    );
+    const other = store.architecture === 'arm64' ? 'x86_64' : 'arm64';
+    expectLambdaError(() => store.createFunction(input({ Architectures: [other] }), ZIP), 'InvalidParameterValueException', 400, /runs .* functions only/);
+    expect(store.createFunction(input({ Architectures: [store.architecture], PackageType: 'Zip' }), ZIP).Architectures).toEqual([store.architecture]);
+  });
+
+  it('stores nothing when any check fails', () => {
+    const store = openStore();
+    expect(() => store.createFunction(input({ Timeout: 0 }), ZIP)).toThrow();
+    expect(store.listFunctions().Functions).toEqual([]);
+    expect(store.codeReferences().size).toBe(0);
+  });
+
+  it('reports ARNs in the region and account it was opened with', () => {
+    const store = new FunctionStore(tempDir('lambda-input'), { region: 'eu-central-1', accountId: '000000000000', architecture: 'arm64' });
+    stores.push(store);
+    const config = store.createFunction(input(), ZIP);
+    expect(config.FunctionArn).toBe('arn:aws:lambda:eu-central-1:000000000000:function:fn');
+    expect(config.Architectures).toEqual(['arm64']);
+    expect(store.getFunction('arn:aws:lambda:eu-central-1:000000000000:function:fn').Configuration.FunctionName).toBe('fn');
+  });
+});
+
+describe('FunctionStore options', () => {
+  it('refuses a region or account that could not appear in an ARN', () => {
+    const dir = tempDir('lambda-input');
+    expect(() => new FunctionStore(dir, { accountId: '1234' })).toThrow(/Invalid account id '1234'.*12 digits/);
+    expect(() => new FunctionStore(dir, { region: 'Mars' })).toThrow(/Invalid region 'Mars'/);
+  });
+});
+
+describe('LambdaApiError', () => {
+  it('carries the envelope fields for the HTTP layer', () => {
+    const store = openStore();
+    const error = caught(() => store.getFunction('missing'));
+    expect(error.toApiError()).toEqual({
+      status: 404,
+      type: 'ResourceNotFoundException',
+      message: 'Function not found: arn:aws:lambda:us-east-1:123456789012:function:missing',
+    });
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code).toBe('FUNCTION_NOT_FOUND');
+  });
+});
