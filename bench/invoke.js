@@ -17,6 +17,7 @@ const { Runtime } = require('../dist/index.js');
 const { benchOptions, percentile } = require('./common.js');
 const { exampleGroupJson } = require('../dist/examples/example-group.js');
 const { parseGroup } = require('../dist/config/load-group.js');
+const { loadCredentials } = require('../dist/system/credentials.js');
 
 const { quick, jsonOut } = benchOptions();
 const root = path.resolve(__dirname, '..');
@@ -102,11 +103,16 @@ async function manyInFlight(runtime, bytes, window, fn = 'echo') {
   return summarize(`ts-api-${window}-in-flight${fn === 'echo' ? '' : `-${fn}`}`, bytes, samples, (performance.now() - start) / 1000);
 }
 
-/** HTTP keep-alive invokes from a separate client process (bench/http-client.js). */
-async function overHttp(port, bytes) {
+/** HTTP keep-alive invokes from a separate client process (bench/http-client.js), signed with `key` when given. */
+async function overHttp(port, bytes, key) {
   const n = iterationsFor(bytes, 20000);
+  const env = { ...process.env };
+  delete env.AWS_ACCESS_KEY_ID;
+  delete env.AWS_SECRET_ACCESS_KEY;
+  if (key) Object.assign(env, { AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey });
   const child = spawn(process.execPath, [path.join(__dirname, 'http-client.js'), String(port), String(bytes), String(n)], {
     stdio: ['ignore', 'pipe', 'inherit'],
+    env,
   });
   let out = '';
   child.stdout.on('data', (chunk) => (out += chunk));
@@ -222,7 +228,8 @@ async function main() {
     // HTTP first, while the process is fresh: after the 1 MB runs its heap
     // and caches are not what a gateway serving small requests looks like.
     for (const bytes of [64, 65536]) {
-      await overHttp(runtime.httpAddress.port, bytes);
+      // Signed (SigV4), as the AWS CLI and SDKs sign: verifying is part of the cost.
+      await overHttp(runtime.httpAddress.port, bytes, loadCredentials(runtime.group.stateDir).keys[0]);
       await plainHttpFloor(bytes);
     }
     for (const bytes of SIZES) await oneInFlight(runtime, bytes);

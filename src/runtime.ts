@@ -33,6 +33,9 @@ import type { Controller } from './isolation/cgroup-hierarchy';
 import { nextGroup } from './deploy/next-group';
 import { LambdaApiHost } from './lambda/lambda-api-host';
 import type { ManagementContext } from './api/management-api';
+import { SigV4Verifier } from './api/sigv4/verifier';
+import { isLoopback } from './config/nanolambda-section';
+import { loadOrCreateCredentials } from './system/credentials';
 import type { Worker, WorkerHooks } from './workers/worker';
 
 export interface RuntimeOptions {
@@ -61,6 +64,8 @@ export class Runtime implements Invoker {
   /** Every routed publish is emitted here as 'publish' (see PublishEvent). */
   readonly messages: MessageBus;
   httpAddress: { host: string; port: number } | undefined;
+  /** Where the endpoint's access keys are, when it verifies SigV4. */
+  credentialsFile: string | undefined;
 
   private pools = new Map<FunctionSpec, FunctionPool>();
   /** Pools of entries a deployment replaced, finishing their work (stop waits for them). */
@@ -169,6 +174,23 @@ export class Runtime implements Invoker {
     await lanesSettled;
   }
 
+  /**
+   * SigV4 against the gateway's access keys (created on first start in
+   * <StateDir>/credentials.json, 0600; `nanolambda credentials` shows them),
+   * unless the group says Http.Auth "None", which only a loopback host may.
+   */
+  private authFor(host: string): SigV4Verifier | undefined {
+    if (this.group.httpAuth === 'None') {
+      if (!isLoopback(host)) {
+        throw new NanolambdaError('INVALID_PARAMETER', `Http.Auth "None" is for a loopback host only, and the endpoint would listen on ${host}`);
+      }
+      return undefined;
+    }
+    const credentials = loadOrCreateCredentials(this.group.stateDir);
+    this.credentialsFile = credentials.file;
+    return new SigV4Verifier({ secretOf: credentials.secretOf });
+  }
+
   private managementContext(): ManagementContext {
     return {
       store: () => this.lambdaApi.store(),
@@ -224,7 +246,7 @@ export class Runtime implements Invoker {
     const http = options.http === undefined ? group.http : options.http;
     if (http) {
       try {
-        const server = await startInvokeServer(runtime, { ...http, management: runtime.managementContext() });
+        const server = await startInvokeServer(runtime, { ...http, management: runtime.managementContext(), auth: runtime.authFor(http.host) });
         runtime.httpServer = server;
         runtime.httpAddress = server.address;
       } catch (error) {

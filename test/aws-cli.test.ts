@@ -27,7 +27,7 @@ async function invoke(functionName: string, payload: string | undefined, extra: 
   const outFile = path.join(tmp, `out-${++counter}.json`);
   const args = ['lambda', 'invoke', '--endpoint-url', endpoint, '--function-name', functionName, '--cli-binary-format', 'raw-in-base64-out'];
   if (payload !== undefined) args.push('--payload', payload);
-  const run = await aws([...args, ...extra, outFile]);
+  const run = await aws([...args, ...extra, outFile], runtime.group.stateDir);
   if (run.code !== 0) return { run, printed: {}, out: Buffer.alloc(0) };
   return { run, printed: JSON.parse(run.stdout) as Record<string, unknown>, out: fs.readFileSync(outFile) };
 }

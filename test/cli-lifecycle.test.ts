@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RuntimeStatus } from '../src/control/status';
+import { signedPost } from './helpers/signed-fetch';
 import { cli, ensureBuilt, startCli, type StartedCli } from './helpers/cli';
 import { buildExecutable, ensureSdk, tempDir, writeGroup } from './helpers/sdk';
 import { waitFor } from './helpers/wait';
@@ -75,7 +76,7 @@ describe('a running runtime', () => {
     const status = JSON.parse((await cli(['ps', group, '--json'], { cwd: dir })).stdout) as RuntimeStatus;
     const pids = status.functions.flatMap((f) => f.workers.map((w) => w.pid!));
     expect(pids.length).toBe(2);
-    const slow = fetch(`${runtime!.endpoint}/2015-03-31/functions/steady/invocations`, { method: 'POST', body: 'last sleep=3000' });
+    const slow = signedPost(`${runtime!.endpoint}/2015-03-31/functions/steady/invocations`, path.join(dir, 'state'), 'last sleep=3000');
     const running = async () => {
       const now = JSON.parse((await cli(['ps', group, '--json'], { cwd: dir })).stdout) as RuntimeStatus;
       return now.functions.find((f) => f.name === 'steady')!.workers[0]?.inFlight === 1;

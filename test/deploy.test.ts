@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../src/runtime';
+import { signedPost } from './helpers/signed-fetch';
 import { cli, ensureBuilt, startCli, type StartedCli } from './helpers/cli';
 import { buildExecutable, ensureSdk, tempDir, writeGroup } from './helpers/sdk';
 
@@ -106,7 +107,7 @@ describe('nanolambda deploy', () => {
     });
   };
   const invoke = async (command: string): Promise<string> =>
-    (await fetch(`${started.endpoint}/2015-03-31/functions/tagged/invocations`, { method: 'POST', body: command })).text();
+    (await signedPost(`${started.endpoint}/2015-03-31/functions/tagged/invocations`, path.join(dir, 'state'), command)).text();
 
   beforeAll(async () => {
     ensureSdk();

@@ -99,7 +99,7 @@ describe('SIGKILL with queued and running events', () => {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
     const payloads = Array.from({ length: EVENTS }, (_, i) => `event-${i}`);
     const acceptStarted = Date.now();
-    const answers = await Promise.all(payloads.map((p) => postEvent(first.port, 'recorder', Buffer.from(p), agent)));
+    const answers = await Promise.all(payloads.map((p) => postEvent(first.port, 'recorder', Buffer.from(p), stateDir, agent)));
     console.log(`${EVENTS} Event invocations accepted over HTTP in ${Date.now() - acceptStarted} ms`);
     agent.destroy();
     expect(answers.filter((a) => a.status !== 202)).toEqual([]);

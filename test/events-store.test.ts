@@ -49,7 +49,7 @@ describe('accepting an event', () => {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const payload = `{"event":${i}}`;
-      const response = await postEvent(port, 'slow', Buffer.from(payload));
+      const response = await postEvent(port, 'slow', Buffer.from(payload), runtime.group.stateDir);
       expect(response.status).toBe(202);
       sent.push(payload);
       ids.push(response.requestId);
@@ -83,7 +83,7 @@ describe('accepting an event', () => {
       code: 'PAYLOAD_TOO_LARGE',
       message: expect.stringContaining('1048577 bytes'),
     });
-    const response = await postEvent(runtime.httpAddress!.port, 'rec', Buffer.alloc(1024 * 1024 + 1));
+    const response = await postEvent(runtime.httpAddress!.port, 'rec', Buffer.alloc(1024 * 1024 + 1), runtime.group.stateDir);
     expect(response.status).toBe(413);
     expect(response.errorType).toBe('RequestEntityTooLargeException');
     // Not even a store yet: it is created by the first accepted event.

@@ -11,6 +11,7 @@ import { Runtime } from '../src/runtime';
 import { stateDirKey } from '../src/system/state-key';
 import { ensureBuilt, startCli } from './helpers/cli';
 import { buildExecutable, ensureSdk, examplesDir, tempDir, writeGroup } from './helpers/sdk';
+import { signedPost } from './helpers/signed-fetch';
 import { waitFor } from './helpers/wait';
 
 /** The machine's hierarchy of a controller, or why the tests that need it skip (printed either way). */
@@ -178,7 +179,7 @@ describe.skipIf(memory.skip !== undefined)('after a SIGKILL of the runtime', () 
     const group = writeGroup(dir, [{ name: 'forker', executable: forker }], [], { Http: { Port: 0 } });
     const first = await startCli([group], dir);
     const parent = runtimeGroup(path.join(dir, 'state'));
-    const response = await fetch(`${first.endpoint}/2015-03-31/functions/forker/invocations`, { method: 'POST', body: '' });
+    const response = await signedPost(`${first.endpoint}/2015-03-31/functions/forker/invocations`, path.join(dir, 'state'), '');
     const escaped = Number(await response.text());
     expect(alive(escaped)).toBe(true);
     first.child.kill('SIGKILL');

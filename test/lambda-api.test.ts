@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../src/runtime';
+import { loadCredentials } from '../src/system/credentials';
 import { aws, awsMissing, awsScratch } from './helpers/aws-cli';
 import { ensureSdk, examplesDir, tempDir, writeGroup } from './helpers/sdk';
 
@@ -23,7 +24,7 @@ describe.skipIf(awsMissing !== undefined)('the Lambda API through the AWS CLI', 
   const zips: Record<string, string> = {};
 
   const lambda = async (...args: string[]) => {
-    const run = await aws(['lambda', ...args, '--endpoint-url', endpoint, '--output', 'json']);
+    const run = await aws(['lambda', ...args, '--endpoint-url', endpoint, '--output', 'json'], runtime.group.stateDir);
     return { ...run, json: run.code === 0 && run.stdout.trim() !== '' ? (JSON.parse(run.stdout) as Record<string, unknown>) : {} };
   };
   const invoke = async (name: string, payloadFile: string, qualifier?: string) => {
@@ -147,6 +148,20 @@ describe.skipIf(awsMissing !== undefined)('the Lambda API through the AWS CLI', 
     expect(fs.existsSync(path.join(stateDir, 'escaped'))).toBe(false);
     expect(fs.existsSync(path.join(stateDir, 'code', '..', 'escaped'))).toBe(false);
     expect((await lambda('get-function', '--function-name', 'evil')).stderr).toContain('(ResourceNotFoundException)');
+  });
+
+  it('refuses unsigned and wrongly signed requests with 403 in the Lambda error shape', async () => {
+    const unsigned = await fetch(`${endpoint}/2015-03-31/functions`);
+    expect(unsigned.status).toBe(403);
+    expect(unsigned.headers.get('x-amzn-errortype')).toBe('MissingAuthenticationTokenException');
+    expect(await unsigned.json()).toMatchObject({ message: expect.stringContaining('Missing Authentication Token') });
+    const key = loadCredentials(runtime.group.stateDir)!.keys[0]!;
+    const wrong = await aws(['lambda', 'list-functions', '--endpoint-url', endpoint], { ...key, secretAccessKey: `${key.secretAccessKey.slice(1)}x` });
+    expect(wrong.code).toBe(254);
+    expect(wrong.stderr).toContain('(InvalidSignatureException)');
+    const stranger = await aws(['lambda', 'list-functions', '--endpoint-url', endpoint], { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: key.secretAccessKey });
+    expect(stranger.stderr).toContain('(UnrecognizedClientException)');
+    expect((fs.statSync(path.join(runtime.group.stateDir, 'credentials.json')).mode & 0o777).toString(8)).toBe('600');
   });
 
   it('deletes the alias, a version, then the function', async () => {

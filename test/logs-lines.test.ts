@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../src/runtime';
+import { signedHeaders } from './helpers/signed-fetch';
 import { buildExecutable, ensureSdk, examplesDir, tempDir, writeGroup } from './helpers/sdk';
 import { waitFor } from './helpers/wait';
 
@@ -307,9 +308,12 @@ describe('the function\'s output', () => {
 describe('over HTTP', () => {
   it('x-amzn-RequestId is the request id of the log lines', async () => {
     const { host, port } = runtime.httpAddress!;
+    const path = '/2015-03-31/functions/printer/invocations';
+    const body = Buffer.from('lines 1 overhttp');
+    const headers = signedHeaders(runtime.group.stateDir, { path, host: `${host}:${port}`, body, headers: { 'X-Amz-Log-Type': 'Tail' } });
     const reply = await new Promise<{ headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
       const req = http.request(
-        { host, port, method: 'POST', path: '/2015-03-31/functions/printer/invocations', headers: { 'X-Amz-Log-Type': 'Tail' } },
+        { host, port, method: 'POST', path, headers },
         (res) => {
           let body = '';
           res.on('data', (c: Buffer) => (body += c.toString()));
@@ -317,7 +321,7 @@ describe('over HTTP', () => {
         },
       );
       req.on('error', reject);
-      req.end('lines 1 overhttp');
+      req.end(body);
     });
     expect(reply.body).toBe('lines 1 overhttp');
     const id = String(reply.headers['x-amzn-requestid']);

@@ -8,6 +8,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NanolambdaError } from '../src/errors';
 import type { PublishEvent } from '../src/messaging/message-bus';
 import { Runtime } from '../src/runtime';
+import { signedPost } from './helpers/signed-fetch';
 import { ARN_PREFIX, buildExecutable, ensureSdk, examplesDir, tempDir, writeGroup, type TestFunction } from './helpers/sdk';
 import { waitFor } from './helpers/wait';
 
@@ -226,7 +227,7 @@ describe('backpressure', () => {
     expect(viaSdk.functionError).toBe('Handled');
     expect(JSON.parse(viaSdk.payload.toString()).errorMessage).toMatch(/^AGAIN: .*MaxQueueSize 1/);
     const { host, port } = runtime.httpAddress!;
-    const response = await fetch(`http://${host}:${port}/2015-03-31/functions/busy/invocations`, { method: 'POST', body: 'd' });
+    const response = await signedPost(`http://${host}:${port}/2015-03-31/functions/busy/invocations`, runtime.group.stateDir, 'd');
     expect(response.status).toBe(429);
     expect(response.headers.get('x-amzn-errortype')).toBe('TooManyRequestsException');
     await Promise.all(held);

@@ -11,11 +11,12 @@ import { invokeOptionsFromHeaders } from './invoke-headers';
 import { matchInvokePath } from './invoke-route';
 import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, tooLargeMessage } from './limits';
 import { readBody } from './request-body';
+import type { SigV4Verifier } from './sigv4/verifier';
 import { MANAGEMENT_BODY_LIMIT, runManagement, type ManagementContext } from './management-api';
 import { matchManagementPath, type ManagementRoute } from './management-route';
 
 export interface InvokeServerOptions {
-  /** Default 127.0.0.1: the endpoint has no authentication, keep it local. */
+  /** Default 127.0.0.1. */
   host?: string;
   /** 0 picks a free port (see the returned address). */
   port: number;
@@ -23,6 +24,8 @@ export interface InvokeServerOptions {
   onInternalError?: (err: unknown) => void;
   /** Lambda's management operations (CreateFunction, ...); absent: Invoke only. */
   management?: ManagementContext;
+  /** SigV4 against the gateway's access keys; absent: no authentication (keep the endpoint local then). */
+  auth?: SigV4Verifier;
 }
 
 export interface InvokeServer {
@@ -39,10 +42,20 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const requestId = randomUUID();
+    // Before routing, as AWS does: an unsigned request learns nothing, not even a 404.
+    const signed = opts.auth?.checkHeaders(req);
+    if (signed !== undefined && !signed.ok) {
+      refuse(req, res, requestId, signed.error);
+      return;
+    }
+    const checkBody = (body: Buffer): ApiError | undefined => {
+      const verified = signed?.verifyBody(body);
+      return verified === undefined || verified.ok ? undefined : verified.error;
+    };
     const route = matchInvokePath(req.url ?? '/');
     if (route === undefined) {
       const management = opts.management && matchManagementPath(req.method ?? 'GET', pathOf(req.url ?? '/'));
-      if (management) serveManagement(req, res, requestId, management, opts.management!);
+      if (management) serveManagement(req, res, requestId, management, opts.management!, checkBody);
       else sendApiError(res, requestId, unknownOperation(req), closing);
       return;
     }
@@ -67,6 +80,11 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
         sendApiError(res, requestId, e, closing || !outcome.drained);
         return;
       }
+      const unsigned = checkBody(outcome.body);
+      if (unsigned !== undefined) {
+        sendApiError(res, requestId, unsigned, closing);
+        return;
+      }
       if (isApiError(options)) {
         sendApiError(res, requestId, options, closing);
         return;
@@ -88,6 +106,7 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
     requestId: string,
     route: ManagementRoute | ApiError,
     context: ManagementContext,
+    checkBody: (body: Buffer) => ApiError | undefined,
   ): void => {
     if (isApiError(route)) {
       sendApiError(res, requestId, route, closing);
@@ -98,6 +117,11 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
       if (outcome.kind === 'too-large') {
         const e = apiError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${MANAGEMENT_BODY_LIMIT} bytes for the ${route.operation} operation`);
         sendApiError(res, requestId, e, closing || !outcome.drained);
+        return;
+      }
+      const unsigned = checkBody(outcome.body);
+      if (unsigned !== undefined) {
+        sendApiError(res, requestId, unsigned, closing);
         return;
       }
       void runManagement(route, outcome.body, context).then((answer) => {
@@ -116,9 +140,22 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
     });
   };
 
+  /** A 403 once the body is read: closing on unread bytes would reset the connection before the client sees it. */
+  const refuse = (req: IncomingMessage, res: ServerResponse, requestId: string, e: ApiError): void => {
+    readBody(req, SYNC_PAYLOAD_LIMIT, (outcome) => {
+      if (outcome.kind !== 'aborted') sendApiError(res, requestId, e, closing || (outcome.kind === 'too-large' && !outcome.drained));
+    });
+  };
+
   const server = http.createServer(handle);
   // Requests with `Expect: 100-continue` can be refused before the body is sent.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    // Refused before the client sends its body.
+    const signed = opts.auth?.checkHeaders(req);
+    if (signed !== undefined && !signed.ok) {
+      sendApiError(res, randomUUID(), signed.error, true);
+      return;
+    }
     const length = Number(req.headers['content-length'] ?? 0);
     const event = req.headers['x-amz-invocation-type'] === 'Event';
     const limit = event ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;

@@ -2,6 +2,8 @@
 // requests (percent-encoded name, ?Qualifier=, X-Amz-* headers).
 import http from 'node:http';
 import type { InvokeOptions } from '../invoke-types';
+import { signRequest } from '../api/sigv4/signer';
+import type { SigningKey } from './client-credentials';
 
 export interface HttpInvokeReply {
   status: number;
@@ -20,19 +22,24 @@ export function httpInvoke(
   payload: Buffer,
   options: InvokeOptions = {},
   agent?: http.Agent,
+  key?: SigningKey,
 ): Promise<HttpInvokeReply> {
   const headers: Record<string, string | number> = { 'Content-Length': payload.length };
   if (options.type !== undefined) headers['X-Amz-Invocation-Type'] = options.type;
   if (options.logType !== undefined) headers['X-Amz-Log-Type'] = options.logType;
   if (options.clientContext !== undefined) headers['X-Amz-Client-Context'] = options.clientContext;
   const base = endpoint.pathname.replace(/\/+$/, '');
+  const path = base + invokePath(functionName, options.qualifier);
+  if (key !== undefined) {
+    Object.assign(headers, signRequest({ method: 'POST', url: path, host: endpoint.host, headers, body: payload, ...key }));
+  }
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
         host: endpoint.hostname,
         port: endpoint.port || 80,
         method: 'POST',
-        path: base + invokePath(functionName, options.qualifier),
+        path,
         headers,
         agent: agent ?? false,
       },

@@ -5,6 +5,7 @@ import { NanolambdaError } from '../errors';
 import { parseArgs } from './args';
 import { UsageError } from './cli-error';
 import type { Command } from './command';
+import { credentialsCommand } from './commands/credentials';
 import { demoCommand } from './commands/demo';
 import { deployCommand } from './commands/deploy';
 import { invokeCommand } from './commands/invoke';
@@ -12,7 +13,7 @@ import { logsCommand } from './commands/logs';
 import { psCommand } from './commands/ps';
 import { startCommand } from './commands/start';
 
-const commands: Command[] = [startCommand, deployCommand, invokeCommand, psCommand, logsCommand, demoCommand];
+const commands: Command[] = [startCommand, deployCommand, invokeCommand, psCommand, logsCommand, credentialsCommand, demoCommand];
 
 function topUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

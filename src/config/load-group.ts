@@ -114,6 +114,7 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
     subscriptions,
     aliases: local.aliases,
     http: local.http,
+    httpAuth: local.httpAuth,
     logDir: local.logDir,
     logRotation: local.logRotation,
     stateDir: local.stateDir,

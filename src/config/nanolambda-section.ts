@@ -9,7 +9,8 @@
 //                      "ShutdownGraceSeconds": 5,                     in-flight work may finish this long on stop, 0..300
 //                      "AllowFunctionsToRunAsRoot": false,            RunAs Uid or Gid 0 accepted (see run-as.ts)
 //                      "AllowIsolationFallback": false },             see below
-//     "Http":        { "Host": "127.0.0.1", "Port": 3001 } | false,   optional, default as shown
+//     "Http":        { "Host": "127.0.0.1", "Port": 3001,             optional, default as shown;
+//                      "Auth": "SigV4" } | false,                     "None" only on a loopback Host
 //     "LogDir":      "<path>",                                        optional, default <config dir>/logs
 //     "LogRotation": { "MaxBytes": 5242880, "Files": 5 },             per function log, 1 KB..1 GB; rotated files kept, 1..100
 //     "StateDir":    "<path>"                                         optional, default <config dir>/state
@@ -47,6 +48,8 @@ export interface NanolambdaSection {
   allowFunctionsToRunAsRoot: boolean;
   allowIsolationFallback: boolean;
   http: { host: string; port: number } | undefined;
+  /** How the endpoint authenticates: SigV4 against the gateway's keys, or not at all (loopback only). */
+  httpAuth: 'SigV4' | 'None';
   logDir: string;
   logRotation: { maxBytes: number; files: number };
   stateDir: string;
@@ -105,15 +108,23 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
   }
 
   let http: NanolambdaSection['http'] = { ...DEFAULT_HTTP };
+  let httpAuth: NanolambdaSection['httpAuth'] = 'SigV4';
   if (obj.Http === false) http = undefined;
   else if (obj.Http !== undefined) {
     if (obj.Http === true) throw f.error(`${P}.Http`, 'expected an object {"Host", "Port"} or false, found true');
     const h = f.object(obj.Http, `${P}.Http`);
-    f.onlyKeys(h, `${P}.Http`, ['Host', 'Port']);
+    f.onlyKeys(h, `${P}.Http`, ['Host', 'Port', 'Auth']);
     const host = h.Host === undefined ? DEFAULT_HTTP.host : f.pattern(h.Host, `${P}.Http.Host`, /^\S+$/, 'a host name or IP address');
     // 0 asks the OS for a free port (tests use it).
     const port = h.Port === undefined ? DEFAULT_HTTP.port : f.integer(h.Port, `${P}.Http.Port`, 0, 65535);
     http = { host, port };
+    if (h.Auth !== undefined) httpAuth = f.oneOf(h.Auth, `${P}.Http.Auth`, ['SigV4', 'None'] as const);
+    if (httpAuth === 'None' && !isLoopback(host)) {
+      throw f.error(
+        `${P}.Http.Auth`,
+        `"None" lets anyone who reaches ${host} create and run code on the gateway: it is allowed on a loopback Host only (127.0.0.1, ::1, localhost)`,
+      );
+    }
   }
 
   const logDir = directory(obj.LogDir, `${P}.LogDir`, 'logs', f, baseDir);
@@ -138,6 +149,7 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
     allowFunctionsToRunAsRoot,
     allowIsolationFallback,
     http,
+    httpAuth,
     logDir,
     logRotation,
     stateDir,
@@ -149,4 +161,9 @@ function directory(v: unknown, p: string, fallback: string, f: Fields, baseDir: 
   const dir = path.resolve(baseDir, v === undefined ? fallback : f.pattern(v, p, /^[^\0]+$/, 'a directory path'));
   checkPathCharacters(dir, p, f);
   return dir;
+}
+
+/** Whether a listening address is this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

@@ -106,6 +106,8 @@ export interface GroupConfig {
   /** alias ARN (arn:...:function:name:alias) -> version ('1', '$LATEST'). */
   aliases: Map<string, string>;
   http: { host: string; port: number } | undefined;
+  /** SigV4 against the gateway's keys (<StateDir>/credentials.json), or None (loopback only). */
+  httpAuth: 'SigV4' | 'None';
   /** Directory for per-function logs. */
   logDir: string;
   /** Size-based rotation of each function's log file. */

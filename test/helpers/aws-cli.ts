@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadCredentials } from '../../src/system/credentials';
 
 // Debian's awscli v2; the `aws` first on PATH may be an old pip-installed v1.
 export const AWS = '/usr/bin/aws';
@@ -12,11 +13,12 @@ export const awsMissing = fs.existsSync(AWS) ? undefined : `${AWS} not found (in
 
 export const awsScratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-aws-'));
 
-export function awsEnv(credentials: { id: string; secret: string } = { id: 'x', secret: 'x' }): NodeJS.ProcessEnv {
+/** The CLI's environment, signing with `key` (a runtime's own: loadCredentials(stateDir).keys[0]). */
+export function awsEnv(key: { accessKeyId: string; secretAccessKey: string }): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_ACCESS_KEY_ID: credentials.id,
-    AWS_SECRET_ACCESS_KEY: credentials.secret,
+    AWS_ACCESS_KEY_ID: key.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: key.secretAccessKey,
     AWS_DEFAULT_REGION: 'us-east-1',
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_PAGER: '',
@@ -36,7 +38,11 @@ export interface CliRun {
   stderr: string;
 }
 
-export function aws(args: string[], env: NodeJS.ProcessEnv = awsEnv()): Promise<CliRun> {
+/** The AWS CLI signing with the keys in a runtime's state directory, or with the key given. */
+export function aws(args: string[], keys: string | { accessKeyId: string; secretAccessKey: string }): Promise<CliRun> {
+  const key = typeof keys === 'string' ? loadCredentials(keys)?.keys[0] : keys;
+  if (key === undefined) throw new Error(`no access keys in ${String(keys)}: did the runtime start its endpoint?`);
+  const env = awsEnv(key);
   return new Promise((resolve, reject) => {
     const child = spawn(AWS, args, { env, cwd: awsScratch });
     let stdout = '';

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { loadGroupFile } from '../../src/config/load-group';
 import type { AsyncSpec, FunctionSpec, GroupConfig } from '../../src/config/types';
 import { arnOf, buildExecutable, ensureSdk, writeGroup } from './sdk';
+import { signedHeaders } from './signed-fetch';
 
 export interface RecorderFunction {
   name: string;
@@ -108,18 +109,18 @@ export interface PostResult {
   requestId: string;
 }
 
-/** POST an Event invocation to a runtime's Invoke endpoint. */
-export function postEvent(port: number, fn: string, body: Buffer, agent?: http.Agent): Promise<PostResult> {
+/** POST an Event invocation to a runtime's Invoke endpoint, signed with the keys in its state directory. */
+export function postEvent(port: number, fn: string, body: Buffer, stateDir: string, agent?: http.Agent): Promise<PostResult> {
+  const path = `/2015-03-31/functions/${encodeURIComponent(fn)}/invocations`;
+  const headers = signedHeaders(stateDir, {
+    path,
+    host: `127.0.0.1:${port}`,
+    body,
+    headers: { 'X-Amz-Invocation-Type': 'Event', 'Content-Length': body.length },
+  });
   return new Promise((resolve, reject) => {
     const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        agent,
-        method: 'POST',
-        path: `/2015-03-31/functions/${encodeURIComponent(fn)}/invocations`,
-        headers: { 'X-Amz-Invocation-Type': 'Event', 'Content-Length': body.length },
-      },
+      { host: '127.0.0.1', port, agent, method: 'POST', path, headers },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

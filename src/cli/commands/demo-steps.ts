@@ -7,6 +7,7 @@ import type { InvokeResult } from '../../invoke-types';
 import type { PublishEvent } from '../../messaging/message-bus';
 import type { Runtime } from '../../runtime';
 import { errorMessageOf, httpInvoke } from '../http-invoke';
+import { signingKeyFor } from '../client-credentials';
 import { formatSummary, measureSequential } from '../latency';
 
 export class DemoFailure extends Error {}
@@ -172,7 +173,8 @@ export const demoSteps: DemoStep[] = [
       check(echo !== undefined, 'an echo function in the example group');
       const payload = Buffer.from('{"via":"http"}');
       // The full ARN goes percent-encoded into the path, as the CLI sends it.
-      const reply = await httpInvoke(endpoint, echo.arn, payload, { logType: 'Tail' });
+      const key = signingKeyFor(runtime.group.stateDir);
+      const reply = await httpInvoke(endpoint, echo.arn, payload, { logType: 'Tail' }, undefined, key);
       check(reply.status === 200, `HTTP 200, got ${reply.status}: ${errorMessageOf(reply)}`);
       check(reply.body.equals(payload), `the payload back, got ${text(reply.body)}`);
       check(reply.headers['x-amz-function-error'] === undefined, 'no X-Amz-Function-Error');
@@ -180,7 +182,7 @@ export const demoSteps: DemoStep[] = [
       check(typeof version === 'string', 'an X-Amz-Executed-Version header');
       const tail = reply.headers['x-amz-log-result'];
       check(typeof tail === 'string', 'an X-Amz-Log-Result header for X-Amz-Log-Type: Tail');
-      const missing = await httpInvoke(endpoint, 'no-such-function', Buffer.alloc(0));
+      const missing = await httpInvoke(endpoint, 'no-such-function', Buffer.alloc(0), {}, undefined, signingKeyFor(runtime.group.stateDir));
       check(
         missing.status === 404 && missing.headers['x-amzn-errortype'] === 'ResourceNotFoundException',
         `404 ResourceNotFoundException for an unknown function, got ${missing.status} ${String(missing.headers['x-amzn-errortype'])}`,
@@ -205,12 +207,14 @@ export const demoSteps: DemoStep[] = [
   {
     name: 'latency (HTTP keep-alive)',
     timeoutMs: 300_000,
-    async run({ endpoint, httpInvokes }) {
+    async run({ runtime, endpoint, httpInvokes }) {
       const payload = Buffer.from(`{"k":"${'x'.repeat(56)}"}`); // 64 B
       const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      // Signed like every real client's request: the verification is part of the latency.
+      const key = signingKeyFor(runtime.group.stateDir);
       try {
         const once = async (): Promise<void> => {
-          const reply = await httpInvoke(endpoint, 'echo', payload, {}, agent);
+          const reply = await httpInvoke(endpoint, 'echo', payload, {}, agent, key);
           if (reply.status !== 200 || reply.body.length !== payload.length) {
             throw new DemoFailure(`HTTP 200 with the payload back, got ${reply.status} ${text(reply.body)}`);
           }

@@ -8,6 +8,8 @@ import { oneOf, stringFlag, type ParsedArgs } from '../args';
 import { UsageError } from '../cli-error';
 import type { Command } from '../command';
 import { errorMessageOf, httpInvoke } from '../http-invoke';
+import { signingKeyFor } from '../client-credentials';
+import { groupFromArg } from '../group-arg';
 
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:3001';
 
@@ -24,6 +26,9 @@ Options:
   --log-type Tail       print the invocation's log tail to stderr
   --client-context B64  base64 of a JSON object, passed to the function
   --endpoint URL        default ${DEFAULT_ENDPOINT} (or $NANOLAMBDA_ENDPOINT)
+  --group FILE          sign with the keys of this group's state directory (default: the
+                        built-in example group's), unless AWS_ACCESS_KEY_ID and
+                        AWS_SECRET_ACCESS_KEY are set
   --output FILE         write the response payload to FILE instead of stdout
   -h, --help            show this help
 
@@ -93,16 +98,23 @@ async function run(args: ParsedArgs): Promise<number> {
   const output = stringFlag(args, 'output');
 
   const payload = await readPayload(payloadArg);
+  const groupFile = stringFlag(args, 'group');
+  const key = signingKeyFor(groupFromArg(groupFile).stateDir);
   let reply;
   try {
-    reply = await httpInvoke(endpoint, name, payload, options);
+    reply = await httpInvoke(endpoint, name, payload, options, undefined, key);
   } catch (err) {
     throw connectionProblem(err, endpointText);
   }
 
   if (reply.status >= 300) {
     const type = String(reply.headers['x-amzn-errortype'] ?? `HTTP ${reply.status}`);
-    const hint = reply.status === 404 ? ' (the functions are listed when `nanolambda start` starts)' : '';
+    const hint =
+      reply.status === 404
+        ? ' (the functions are listed when `nanolambda start` starts)'
+        : reply.status === 403
+          ? ' (requests are signed with $AWS_ACCESS_KEY_ID/$AWS_SECRET_ACCESS_KEY, else the keys of --group FILE\'s state directory: `nanolambda credentials FILE` shows them)'
+          : '';
     process.stderr.write(`nanolambda invoke: ${type} (HTTP ${reply.status}): ${errorMessageOf(reply)}${hint}\n`);
     return 2;
   }
@@ -136,6 +148,7 @@ export const invokeCommand: Command = {
   usage,
   flags: {
     type: 'string',
+    group: 'string',
     qualifier: 'string',
     'log-type': 'string',
     'client-context': 'string',

@@ -60,8 +60,8 @@ async function run(args: ParsedArgs): Promise<number> {
   out.write(`nanolambda: ${group.functions.length} functions from ${group.file}\n`);
   out.write(`${describeFunctions(runtime.group).join('\n')}\n`);
   out.write(`Lambda Invoke API listening on ${endpoint}\n`);
-  if (!isLoopback(address.host)) {
-    process.stderr.write(`warning: the Invoke API has no authentication and ${address.host} is reachable from other hosts\n`);
+  if (runtime.credentialsFile !== undefined) {
+    out.write(`Requests must be signed (SigV4) with the keys in ${runtime.credentialsFile}: \`nanolambda credentials${group.file.startsWith('<') ? '' : ` ${group.file}`}\` shows them\n`);
   }
   const first = runtime.group.functions[0]?.name ?? 'echo';
   out.write(`Try:  nanolambda invoke ${first} '{"hello":"world"}' --endpoint ${endpoint}\n`);
@@ -99,10 +99,6 @@ function stopOnSignal(runtime: Runtime): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
 }
 
 export const startCommand: Command = {
