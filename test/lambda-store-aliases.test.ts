@@ -1,31 +1,14 @@
 // Aliases: created, read, moved (with RevisionId locking), listed, deleted,
 // with weighted routing to a second version; resolved wherever a function is
 // named; and the versions they point at protected from deletion.
-import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionStore } from '../src/lambda/store/function-store';
-import type { CodeInfo } from '../src/lambda/store/function-store';
-import { LambdaApiError } from '../src/lambda/store/lambda-api-error';
-import { tempDir } from './helpers/sdk';
-
-const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:';
-const ROLE = 'arn:aws:iam::123456789012:role/lambda-role';
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-const stores: FunctionStore[] = [];
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
-});
-
-function code(content: string): CodeInfo {
-  return { sha256: createHash('sha256').update(content).digest('base64'), size: content.length };
-}
+import { describe, expect, it } from 'vitest';
+import type { FunctionStore } from '../src/lambda/store/function-store';
+import { ARN, code, createInput, expectLambdaError, openStore, UUID_RE } from './helpers/lambda-store';
 
 /** A store with function `fn` published as versions 1, 2 and 3 (code 'v1'..'v3'), $LATEST holding 'v4'. */
 function storeWithVersions(): FunctionStore {
-  const store = new FunctionStore(tempDir('lambda-aliases'));
-  stores.push(store);
-  store.createFunction({ FunctionName: 'fn', Role: ROLE, Runtime: 'nodejs22.x', Handler: 'index.handler' }, code('v1'));
+  const store = openStore();
+  store.createFunction(createInput('fn', { Runtime: 'nodejs22.x' }), code('v1'));
   store.publishVersion('fn');
   for (const v of ['v2', 'v3']) {
     store.updateFunctionCode('fn', code(v));
@@ -33,20 +16,6 @@ function storeWithVersions(): FunctionStore {
   }
   store.updateFunctionCode('fn', code('v4'));
   return store;
-}
-
-function expectLambdaError(fn: () => unknown, exceptionName: string, statusCode: number, message?: string | RegExp): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(LambdaApiError.isLambdaApiError(error), `expected a LambdaApiError, got ${String(error)}`).toBe(true);
-  const e = error as LambdaApiError;
-  expect([e.exceptionName, e.statusCode]).toEqual([exceptionName, statusCode]);
-  if (typeof message === 'string') expect(e.message).toBe(message);
-  else if (message) expect(e.message).toMatch(message);
 }
 
 describe('CreateAlias and GetAlias', () => {

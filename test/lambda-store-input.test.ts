@@ -1,46 +1,17 @@
 // What the store refuses before anything is written, with the exception
 // names, statuses and messages the AWS CLI and SDKs show: names in every
 // form, roles, handlers, runtimes, ranges, environment variables.
-import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FunctionStore } from '../src/lambda/store/function-store';
 import { parseFunctionName } from '../src/lambda/store/function-name';
-import { LambdaApiError } from '../src/lambda/store/lambda-api-error';
+import { caught, code, createInput, expectLambdaError, openStore } from './helpers/lambda-store';
 import { tempDir } from './helpers/sdk';
 
-const ROLE = 'arn:aws:iam::123456789012:role/lambda-role';
-const ZIP = { sha256: createHash('sha256').update('zip').digest('base64'), size: 3 };
+const ZIP = code('zip');
 
-const stores: FunctionStore[] = [];
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
-});
-
-function openStore(): FunctionStore {
-  const store = new FunctionStore(tempDir('lambda-input'));
-  stores.push(store);
-  return store;
-}
-
+/** A valid CreateFunction input for function `fn`, with `more` added or overriding. */
 function input(more: Record<string, unknown> = {}): Record<string, unknown> {
-  return { FunctionName: 'fn', Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', ...more };
-}
-
-function caught(fn: () => unknown): LambdaApiError {
-  try {
-    fn();
-  } catch (error) {
-    if (LambdaApiError.isLambdaApiError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a LambdaApiError, nothing was thrown');
-}
-
-function expectLambdaError(fn: () => unknown, exceptionName: string, statusCode: number, message?: string | RegExp): void {
-  const error = caught(fn);
-  expect([error.exceptionName, error.statusCode]).toEqual([exceptionName, statusCode]);
-  if (typeof message === 'string') expect(error.message).toBe(message);
-  else if (message) expect(error.message).toMatch(message);
+  return createInput('fn', more);
 }
 
 describe('parseFunctionName', () => {
@@ -191,8 +162,7 @@ describe('CreateFunction input', () => {
   });
 
   it('reports ARNs in the region and account it was opened with', () => {
-    const store = new FunctionStore(tempDir('lambda-input'), { region: 'eu-central-1', accountId: '000000000000', architecture: 'arm64' });
-    stores.push(store);
+    const store = openStore(tempDir('lambda-input'), { region: 'eu-central-1', accountId: '000000000000', architecture: 'arm64' });
     const config = store.createFunction(input(), ZIP);
     expect(config.FunctionArn).toBe('arn:aws:lambda:eu-central-1:000000000000:function:fn');
     expect(config.Architectures).toEqual(['arm64']);

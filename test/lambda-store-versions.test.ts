@@ -1,43 +1,12 @@
 // Published versions: numbered monotonically (never reused after a delete),
 // immutable, not duplicated when nothing changed, guarded by CodeSha256 and
 // RevisionId, listed $LATEST first, and their code kept referenced.
-import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionStore } from '../src/lambda/store/function-store';
-import type { CodeInfo } from '../src/lambda/store/function-store';
-import { LambdaApiError } from '../src/lambda/store/lambda-api-error';
-import { tempDir } from './helpers/sdk';
-
-const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:';
-const ROLE = 'arn:aws:iam::123456789012:role/lambda-role';
-
-const stores: FunctionStore[] = [];
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
-});
-
-function openStore(): FunctionStore {
-  const store = new FunctionStore(tempDir('lambda-versions'));
-  stores.push(store);
-  return store;
-}
-
-function code(content: string): CodeInfo {
-  return { sha256: createHash('sha256').update(content).digest('base64'), size: content.length };
-}
+import { describe, expect, it } from 'vitest';
+import type { FunctionStore } from '../src/lambda/store/function-store';
+import { ARN, caught, code, createInput, openStore } from './helpers/lambda-store';
 
 function create(store: FunctionStore, name: string, content = 'v1', more: Record<string, unknown> = {}): void {
-  store.createFunction({ FunctionName: name, Role: ROLE, Runtime: 'python3.12', Handler: 'app.handler', ...more }, code(content));
-}
-
-function caught(fn: () => unknown): LambdaApiError {
-  try {
-    fn();
-  } catch (error) {
-    if (LambdaApiError.isLambdaApiError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a LambdaApiError, nothing was thrown');
+  store.createFunction(createInput(name, { Runtime: 'python3.12', Handler: 'app.handler', ...more }), code(content));
 }
 
 describe('PublishVersion', () => {

@@ -1,55 +1,14 @@
 // The function store behind Lambda's management API: functions are created,
 // read, listed page by page, updated and deleted with Lambda's shapes and
 // errors, against a real SQLite file, and everything survives a reopen.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FunctionStore, LAMBDA_DB_FILE } from '../src/lambda/store/function-store';
-import type { CodeInfo } from '../src/lambda/store/function-store';
-import { LambdaApiError } from '../src/lambda/store/lambda-api-error';
+import { ARN, code, createInput, expectLambdaError, openStore, ROLE, UUID_RE } from './helpers/lambda-store';
 import { tempDir } from './helpers/sdk';
 
-const ARN = 'arn:aws:lambda:us-east-1:123456789012:function:';
-const ROLE = 'arn:aws:iam::123456789012:role/lambda-role';
 const LAST_MODIFIED_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}\+0000$/;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-const stores: FunctionStore[] = [];
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
-});
-
-function openStore(dir = tempDir('lambda-store')): FunctionStore {
-  const store = new FunctionStore(dir);
-  stores.push(store);
-  return store;
-}
-
-function code(content: string): CodeInfo {
-  return { sha256: createHash('sha256').update(content).digest('base64'), size: content.length };
-}
-
-function createInput(name: string, more: Record<string, unknown> = {}): Record<string, unknown> {
-  return { FunctionName: name, Role: ROLE, Runtime: 'nodejs20.x', Handler: 'index.handler', ...more };
-}
-
-function caught(fn: () => unknown): LambdaApiError {
-  try {
-    fn();
-  } catch (error) {
-    if (LambdaApiError.isLambdaApiError(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a LambdaApiError, nothing was thrown');
-}
-
-function expectLambdaError(fn: () => unknown, exceptionName: string, statusCode: number, message?: string | RegExp): void {
-  const error = caught(fn);
-  expect({ exceptionName: error.exceptionName, statusCode: error.statusCode }).toEqual({ exceptionName, statusCode });
-  if (typeof message === 'string') expect(error.message).toBe(message);
-  else if (message) expect(error.message).toMatch(message);
-}
 
 describe('CreateFunction', () => {
   it('returns the $LATEST configuration with every field Lambda returns', () => {

@@ -3,7 +3,6 @@
 // it passes or Lambda's 403 envelope (sendApiError) when it does not. Driven
 // by Debian's AWS CLI v2 and @aws-sdk/client-lambda, then by replaying and
 // altering what they sent.
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http, { type IncomingMessage } from 'node:http';
@@ -16,8 +15,8 @@ import { sendApiError } from '../src/api/api-error';
 import { signRequest } from '../src/api/sigv4/signer';
 import { SigV4Verifier, type SigV4Result } from '../src/api/sigv4/verifier';
 import { loadOrCreateCredentials, type AccessKey } from '../src/system/credentials';
+import { AWS, aws as awsCli, type CliRun } from './helpers/aws-cli';
 
-const AWS = '/usr/bin/aws';
 const noCli = fs.existsSync(AWS) ? undefined : `${AWS} not found (install it with \`apt-get install -y awscli\`)`;
 if (noCli) console.log(`skipping the AWS CLI cases: ${noCli}`);
 
@@ -94,36 +93,12 @@ const header = (s: Seen, name: string) => {
 
 // --- the AWS CLI -----------------------------------------------------------
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** The AWS CLI against the test server (its endpoint and region), with `creds`. */
 function aws(args: string[], creds: { id: string; secret: string; token?: string }): Promise<CliRun> {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: tmp,
-    AWS_ACCESS_KEY_ID: creds.id,
-    AWS_SECRET_ACCESS_KEY: creds.secret,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: path.join(tmp, 'empty-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(tmp, 'empty-credentials'),
-    NO_PROXY: '127.0.0.1',
-    no_proxy: '127.0.0.1',
-  };
-  if (creds.token !== undefined) env.AWS_SESSION_TOKEN = creds.token;
-  fs.writeFileSync(env.AWS_CONFIG_FILE!, '');
-  fs.writeFileSync(env.AWS_SHARED_CREDENTIALS_FILE!, '');
-  return new Promise((resolve, reject) => {
-    const child = spawn(AWS, [...args, '--endpoint-url', endpoint, '--region', 'us-east-1'], { env, cwd: tmp });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  return awsCli([...args, '--endpoint-url', endpoint, '--region', 'us-east-1'], {
+    accessKeyId: creds.id,
+    secretAccessKey: creds.secret,
+    sessionToken: creds.token,
   });
 }
 

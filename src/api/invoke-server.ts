@@ -73,23 +73,12 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
     const functionName = isApiError(route) ? '' : route.functionName;
     const limit = !isApiError(options) && options.type === 'Event' ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
 
-    readBody(req, limit, (outcome) => {
-      if (outcome.kind === 'aborted') return;
-      if (outcome.kind === 'too-large') {
-        const e = apiError(413, 'RequestEntityTooLargeException', tooLargeMessage(limit));
-        sendApiError(res, requestId, e, closing || !outcome.drained);
-        return;
-      }
-      const unsigned = checkBody(outcome.body);
-      if (unsigned !== undefined) {
-        sendApiError(res, requestId, unsigned, closing);
-        return;
-      }
+    readCheckedBody(req, res, requestId, limit, tooLargeMessage(limit), checkBody, (body) => {
       if (isApiError(options)) {
         sendApiError(res, requestId, options, closing);
         return;
       }
-      invoker.invoke(functionName, outcome.body, options).then(
+      invoker.invoke(functionName, body, options).then(
         (result) => sendResult(res, requestId, result, closing),
         (err: unknown) => {
           const e = apiErrorFromInvoke(err);
@@ -112,19 +101,9 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
       sendApiError(res, requestId, route, closing);
       return;
     }
-    readBody(req, MANAGEMENT_BODY_LIMIT, (outcome) => {
-      if (outcome.kind === 'aborted') return;
-      if (outcome.kind === 'too-large') {
-        const e = apiError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${MANAGEMENT_BODY_LIMIT} bytes for the ${route.operation} operation`);
-        sendApiError(res, requestId, e, closing || !outcome.drained);
-        return;
-      }
-      const unsigned = checkBody(outcome.body);
-      if (unsigned !== undefined) {
-        sendApiError(res, requestId, unsigned, closing);
-        return;
-      }
-      void runManagement(route, outcome.body, context).then((answer) => {
+    const tooLarge = `Request must be smaller than ${MANAGEMENT_BODY_LIMIT} bytes for the ${route.operation} operation`;
+    readCheckedBody(req, res, requestId, MANAGEMENT_BODY_LIMIT, tooLarge, checkBody, (body) => {
+      void runManagement(route, body, context).then((answer) => {
         if (isApiError(answer)) {
           if (answer.status >= 500) onInternalError?.(answer);
           sendApiError(res, requestId, answer, closing);
@@ -137,6 +116,28 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
         res.writeHead(answer.status, headers);
         res.end(body);
       });
+    });
+  };
+
+  /** Read the body; `use` it once it is within `limit` and its signature holds, else answer the error. */
+  const readCheckedBody = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    limit: number,
+    tooLarge: string,
+    checkBody: (body: Buffer) => ApiError | undefined,
+    use: (body: Buffer) => void,
+  ): void => {
+    readBody(req, limit, (outcome) => {
+      if (outcome.kind === 'aborted') return;
+      if (outcome.kind === 'too-large') {
+        sendApiError(res, requestId, apiError(413, 'RequestEntityTooLargeException', tooLarge), closing || !outcome.drained);
+        return;
+      }
+      const unsigned = checkBody(outcome.body);
+      if (unsigned !== undefined) sendApiError(res, requestId, unsigned, closing);
+      else use(outcome.body);
     });
   };
 

@@ -20,6 +20,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { NanolambdaError } from '../errors';
+import { openStateDatabase } from '../system/state-database';
 
 /** Events queued per function at most; more are throttled (disk is finite). */
 export const MAX_QUEUED_EVENTS_PER_FUNCTION = 100_000;
@@ -135,25 +136,8 @@ export class EventStore {
     this.maxQueuedPerFunction = options.maxQueuedPerFunction ?? MAX_QUEUED_EVENTS_PER_FUNCTION;
     this.maxQueuedBytesPerFunction = options.maxQueuedBytesPerFunction ?? MAX_QUEUED_EVENT_BYTES_PER_FUNCTION;
     this.onWriteError = options.onWriteError ?? (() => {});
-    try {
-      // 0700/0600: payloads are the users' data; SQLite gives the -wal and
-      // -shm files the database file's mode.
-      fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      fs.closeSync(fs.openSync(this.file, 'a', 0o600));
-      // Loaded on first use: the module costs ~4 MB of RSS.
-      const open = require('better-sqlite3') as typeof Database;
-      this.db = new open(this.file, { timeout: 5000 });
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      migrate(this.db, this.file);
-    } catch (error) {
-      throw new NanolambdaError(
-        'STORAGE_FAILED',
-        `cannot open the event store ${this.file} in the state directory ${stateDir}: ${(error as Error).message}; ` +
-          'make it writable by nanolambda or set Nanolambda.StateDir to another directory',
-        { cause: error },
-      );
-    }
+    this.db = openStateDatabase(stateDir, EVENTS_DB_FILE, 'event store');
+    migrate(this.db, this.file);
 
     this.insertRow = this.db.prepare(
       'INSERT INTO events (request_id, function_arn, payload, client_context, accepted_at, attempts, next_attempt_at) ' +

@@ -13,8 +13,15 @@ export const awsMissing = fs.existsSync(AWS) ? undefined : `${AWS} not found (in
 
 export const awsScratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-aws-'));
 
+export interface CliKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+  /** Sent as AWS_SESSION_TOKEN (the gateway refuses temporary credentials). */
+  sessionToken?: string;
+}
+
 /** The CLI's environment, signing with `key` (a runtime's own: loadCredentials(stateDir).keys[0]). */
-export function awsEnv(key: { accessKeyId: string; secretAccessKey: string }): NodeJS.ProcessEnv {
+export function awsEnv(key: CliKey): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     AWS_ACCESS_KEY_ID: key.accessKeyId,
@@ -29,6 +36,7 @@ export function awsEnv(key: { accessKeyId: string; secretAccessKey: string }): N
   };
   delete env.AWS_PROFILE;
   delete env.AWS_SESSION_TOKEN;
+  if (key.sessionToken !== undefined) env.AWS_SESSION_TOKEN = key.sessionToken;
   return env;
 }
 
@@ -39,7 +47,7 @@ export interface CliRun {
 }
 
 /** The AWS CLI signing with the keys in a runtime's state directory, or with the key given. */
-export function aws(args: string[], keys: string | { accessKeyId: string; secretAccessKey: string }): Promise<CliRun> {
+export function aws(args: string[], keys: string | CliKey): Promise<CliRun> {
   const key = typeof keys === 'string' ? loadCredentials(keys)?.keys[0] : keys;
   if (key === undefined) throw new Error(`no access keys in ${String(keys)}: did the runtime start its endpoint?`);
   const env = awsEnv(key);

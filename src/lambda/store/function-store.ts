@@ -10,7 +10,6 @@
 // Code itself is not stored here, only its CodeSha256 and CodeSize: the
 // package store keeps the zips and unpacked directories by content hash and
 // asks codeReferences() which hashes are still in use.
-import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -25,6 +24,7 @@ import type { ParsedFunctionName } from './function-name';
 import { conflict, functionNotFound, invalidParameter, LambdaApiError, notFound, revisionMismatch } from './lambda-api-error';
 import { decodeMarker, encodeMarker, pageSize } from './paging';
 import { aliasRow, checkCode, fieldsOf, LATEST, latestRow, readFlag, versionNumber } from './rows';
+import { openStateDatabase } from '../../system/state-database';
 import { migrate } from './schema';
 import { Statements } from './statements';
 import type { FunctionRow } from './statements';
@@ -102,25 +102,10 @@ export class FunctionStore {
       throw new NanolambdaError('INVALID_PARAMETER', `Invalid architecture '${String(this.architecture)}': use x86_64 or arm64`);
     }
     this.place = { region: this.region, accountId: this.accountId, architecture: this.architecture };
-    try {
-      // 0700/0600: the database holds environment variables, often secrets.
-      fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
-      fs.closeSync(fs.openSync(this.file, 'a', 0o600));
-      // Loaded on first use: the module costs ~4 MB of RSS.
-      const open = require('better-sqlite3') as typeof Database;
-      this.db = new open(this.file, { timeout: 5000 });
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      migrate(this.db, this.file);
-      this.sql = new Statements(this.db);
-    } catch (error) {
-      throw new NanolambdaError(
-        'STORAGE_FAILED',
-        `cannot open the function store ${this.file} in the state directory ${stateDir}: ${(error as Error).message}; ` +
-          'make it writable by nanolambda or set Nanolambda.StateDir to another directory',
-        { cause: error },
-      );
-    }
+    // It holds environment variables, often secrets: 0600 (openStateDatabase).
+    this.db = openStateDatabase(stateDir, LAMBDA_DB_FILE, 'function store');
+    migrate(this.db, this.file);
+    this.sql = new Statements(this.db);
     this.transaction = this.db.transaction((work: () => unknown) => work());
   }
 
