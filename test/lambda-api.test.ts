@@ -41,7 +41,10 @@ describe.skipIf(awsMissing !== undefined)('the Lambda API through the AWS CLI', 
   beforeAll(async () => {
     ensureSdk();
     dir = tempDir('lambda-api');
-    group = writeGroup(dir, []);
+    // A group function that invokes the API function's alias (resolved at each call).
+    group = writeGroup(dir, [
+      { name: 'invoker', executable: path.join(examplesDir, 'invoker'), env: { INVOKEE_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:api-echo:PRODUCTION' } },
+    ]);
     zips.echo = path.join(dir, 'echo.zip');
     execFileSync('zip', ['-j', '-q', zips.echo, path.join(examplesDir, 'echo')]);
     await start();
@@ -114,13 +117,23 @@ describe.skipIf(awsMissing !== undefined)('the Lambda API through the AWS CLI', 
     const production = await invoke('api-echo', hello, 'PRODUCTION');
     expect(production.json).toMatchObject({ StatusCode: 200, ExecutedVersion: '1' });
     expect(production.out).toMatch(/^\d+$/);
+
+    // Version 2 is echo again; moving PRODUCTION to it changes what the alias runs.
+    expect((await lambda('publish-version', '--function-name', 'api-echo')).json).toMatchObject({ Version: '2' });
+    const moved = await lambda('update-alias', '--function-name', 'api-echo', '--name', 'PRODUCTION', '--function-version', '2');
+    expect(moved.json).toMatchObject({ Name: 'PRODUCTION', FunctionVersion: '2' });
+    const after = await invoke('api-echo', hello, 'PRODUCTION');
+    expect(after.json).toMatchObject({ StatusCode: 200, ExecutedVersion: '2' });
+    expect(after.out).toBe('"hi"');
+    // And back, for the checks after the restart below.
+    expect((await lambda('update-alias', '--function-name', 'api-echo', '--name', 'PRODUCTION', '--function-version', '1')).code).toBe(0);
   });
 
   it('lists functions, versions and aliases', async () => {
     const functions = await lambda('list-functions');
     expect((functions.json.Functions as Array<{ FunctionName: string }>).map((f) => f.FunctionName)).toEqual(['api-echo']);
     const versions = await lambda('list-versions-by-function', '--function-name', 'api-echo');
-    expect((versions.json.Versions as Array<{ Version: string }>).map((v) => v.Version)).toEqual(['$LATEST', '1']);
+    expect((versions.json.Versions as Array<{ Version: string }>).map((v) => v.Version)).toEqual(['$LATEST', '1', '2']);
     const aliases = await lambda('list-aliases', '--function-name', 'api-echo');
     expect((aliases.json.Aliases as Array<{ Name: string }>).map((a) => a.Name)).toEqual(['PRODUCTION']);
   });
@@ -133,6 +146,13 @@ describe.skipIf(awsMissing !== undefined)('the Lambda API through the AWS CLI', 
     const hello = path.join(dir, 'hello.json');
     expect((await invoke('api-echo', hello, 'PRODUCTION')).out).toBe('1');
     expect((await invoke('api-echo', hello)).out).toBe('"hi"');
+  });
+
+  it('resolves the alias for gg_invoke from a group function too', async () => {
+    // PRODUCTION is version 1, the counter: the invoker answers with its count.
+    const viaSdk = await runtime.invoke('invoker', 'from the group');
+    expect(viaSdk.functionError).toBeUndefined();
+    expect(viaSdk.payload.toString()).toMatch(/^\d+$/);
   });
 
   it('refuses a hostile zip without writing outside the store', async () => {
@@ -167,6 +187,7 @@ describe.skipIf(awsMissing !== undefined)('the Lambda API through the AWS CLI', 
   it('deletes the alias, a version, then the function', async () => {
     expect((await lambda('delete-alias', '--function-name', 'api-echo', '--name', 'PRODUCTION')).code).toBe(0);
     expect((await lambda('delete-function', '--function-name', 'api-echo', '--qualifier', '1')).code).toBe(0);
+    expect((await lambda('list-versions-by-function', '--function-name', 'api-echo')).json.Versions).toHaveLength(2);
     expect((await lambda('delete-function', '--function-name', 'api-echo')).code).toBe(0);
     const gone = await lambda('get-function', '--function-name', 'api-echo');
     expect(gone.code).toBe(254);
