@@ -28,10 +28,10 @@ import { poolStatus, type RuntimeStatus } from './control/status';
 import { ExecutableWorker } from './workers/executable-worker';
 import { Invocation, type Outcome } from './workers/invocation';
 import { deviceRules } from './isolation/device-rules';
-import { planIsolation, type FunctionLaunch } from './isolation/plan-isolation';
-import type { Controller } from './isolation/cgroup-hierarchy';
+import { planIsolation, probeMachine, type FunctionLaunch, type MachineIsolation } from './isolation/plan-isolation';
 import { nextGroup } from './deploy/next-group';
 import { LambdaApiHost } from './lambda/lambda-api-host';
+import type { ApiIsolation } from './lambda/api-group';
 import type { ManagementContext } from './api/management-api';
 import { SigV4Verifier } from './api/sigv4/verifier';
 import { isLoopback } from './config/nanolambda-section';
@@ -75,8 +75,8 @@ export class Runtime implements Invoker {
   /** The group file's definition (deployments replace it); `group` adds the Lambda API's functions. */
   private fileGroup: GroupConfig;
   private readonly lambdaApi: LambdaApiHost;
-  /** The cgroup controllers this machine lacks (found at start; deployments plan with them). */
-  private missingControllers = new Map<Controller, string>();
+  /** What this machine can give (found at start; deployments plan with it). */
+  private machine: MachineIsolation = { missingControllers: new Map(), noContainers: undefined };
   private readonly logs: FunctionLogs;
   private readonly sweeper: Sweeper;
   private readonly budget: WorkerBudget;
@@ -140,26 +140,37 @@ export class Runtime implements Invoker {
    * one this machine cannot isolate; the running group stays.
    */
   async deploy(definition: GroupConfig | string): Promise<void> {
+    if (this.stopped) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is stopped');
     const fileGroup = typeof definition === 'string' ? loadGroupFile(definition) : definition;
-    await this.apply(this.lambdaApi.withApiFunctions(fileGroup));
-    this.fileGroup = fileGroup;
+    await this.apply(fileGroup);
   }
 
   /** Run what the Lambda API's store holds now, beside the group file's functions. */
   private redeployApiFunctions(): Promise<void> {
-    return this.apply(this.lambdaApi.withApiFunctions(this.fileGroup));
+    if (this.stopped) return Promise.reject(new NanolambdaError('RUNTIME_STOPPED', 'the runtime is stopped'));
+    return this.apply(this.fileGroup);
   }
 
-  private async apply(definition: GroupConfig): Promise<void> {
+  private apiIsolation(): ApiIsolation {
+    return { containers: this.machine.noContainers === undefined, memoryLimits: !this.machine.missingControllers.has('memory') };
+  }
+
+  /**
+   * Switch to `fileGroup` plus the Lambda API's functions. Everything up to
+   * the switch is synchronous, so concurrent deployments and API changes
+   * never interleave: each builds on the state the previous one left.
+   */
+  private async apply(fileGroup: GroupConfig): Promise<void> {
     if (this.stopped) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is stopped');
-    const group = nextGroup(this.group, definition);
-    const plans = planIsolation(group, this.launcherPath, this.sdkLibDir, this.missingControllers);
+    const group = nextGroup(this.group, this.lambdaApi.withApiFunctions(fileGroup, this.apiIsolation()));
+    const plans = planIsolation(group, this.sdkLibDir, this.machine);
     const registry = new FunctionRegistry(group);
     const router = new SubscriptionRouter(group.subscriptions, registry);
     const pools = new Map(group.functions.map((fn) => [fn, this.pools.get(fn) ?? this.newPool(fn)]));
     const retired = [...this.pools].filter(([fn]) => !pools.has(fn)).map(([, pool]) => pool);
     const started = [...pools].filter(([fn]) => !this.pools.has(fn)).map(([, pool]) => pool);
     // The switch itself: synchronous, so no invocation sees half of it.
+    this.fileGroup = fileGroup;
     this.group = group;
     this.registry = registry;
     this.plans = plans;
@@ -224,11 +235,12 @@ export class Runtime implements Invoker {
     // Then the cgroups: stale ones of a runtime that died on this state directory go first.
     const { cgroups, missing } = await openCgroups(group.stateDir);
     runtime.cgroups = cgroups;
-    runtime.missingControllers = missing;
+    runtime.machine = probeMachine(runtime.launcherPath, missing);
     try {
       // With the functions an earlier run created through the Lambda API.
+      await runtime.lambdaApi.sweep();
       if (runtime.lambdaApi.exists) await runtime.redeployApiFunctions();
-      else runtime.plans = planIsolation(group, runtime.launcherPath, runtime.sdkLibDir, missing);
+      else runtime.plans = planIsolation(group, runtime.sdkLibDir, runtime.machine);
     } catch (error) {
       await runtime.stop();
       throw error;

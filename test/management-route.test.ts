@@ -46,6 +46,9 @@ describe('management routes', () => {
     expect(matchManagementPath('GET', '/2016-08-19/account-settings')).toBeUndefined();
     expect(matchManagementPath('GET', '/2015-03-31/functions/f/policy')).toBeUndefined();
     expect(matchManagementPath('GET', '/2015-03-31/functionsx')).toBeUndefined();
+    // A dot segment would let a signed request for one path serve another.
+    expect(matchManagementPath('DELETE', '/2015-03-31/functions/f/aliases/..')).toBeUndefined();
+    expect(matchManagementPath('GET', '/2015-03-31/functions/f/%2E%2e/g')).toBeUndefined();
   });
 
   it('refuses a badly percent-encoded name', () => {

@@ -9,7 +9,7 @@ import type { InvokeOptions, InvokeResult, Invoker } from '../invoke-types';
 import { apiError, apiErrorFromInvoke, isApiError, sendApiError, type ApiError } from './api-error';
 import { invokeOptionsFromHeaders } from './invoke-headers';
 import { matchInvokePath } from './invoke-route';
-import { EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT, tooLargeMessage } from './limits';
+import { EVENT_PAYLOAD_LIMIT, OVERSIZE_DRAIN_BUDGET, SYNC_PAYLOAD_LIMIT, tooLargeMessage } from './limits';
 import { readBody } from './request-body';
 import type { SigV4Verifier } from './sigv4/verifier';
 import { MANAGEMENT_BODY_LIMIT, runManagement, type ManagementContext } from './management-api';
@@ -36,8 +36,12 @@ export interface InvokeServer {
 
 const INVOKE_PATH = '/2015-03-31/functions/{FunctionName}/invocations';
 
+/** CreateFunction and UpdateFunctionCode requests being read and stored at once, at most. */
+const MAX_CODE_UPLOADS = 2;
+
 export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOptions): Promise<InvokeServer> {
   let closing = false;
+  let codeUploads = 0;
   const onInternalError = opts.onInternalError;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -101,7 +105,22 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
       sendApiError(res, requestId, route, closing);
       return;
     }
+    // A deployment package is up to 70 MB of JSON and base64 held while it
+    // is stored: a small gateway takes a few at a time, and says so.
+    const carriesCode = route.operation === 'CreateFunction' || route.operation === 'UpdateFunctionCode';
+    if (carriesCode && codeUploads >= MAX_CODE_UPLOADS) {
+      refuse(req, res, requestId, {
+        ...apiError(429, 'TooManyRequestsException', `${MAX_CODE_UPLOADS} deployment packages are being stored already: retry in a moment`),
+        retryAfter: 1,
+      });
+      return;
+    }
+    if (carriesCode) codeUploads++;
+    const release = (): void => {
+      if (carriesCode) codeUploads--;
+    };
     const tooLarge = `Request must be smaller than ${MANAGEMENT_BODY_LIMIT} bytes for the ${route.operation} operation`;
+    res.once('close', release);
     readCheckedBody(req, res, requestId, MANAGEMENT_BODY_LIMIT, tooLarge, checkBody, (body) => {
       void runManagement(route, body, context).then((answer) => {
         if (isApiError(answer)) {
@@ -141,10 +160,22 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
     });
   };
 
-  /** A 403 once the body is read: closing on unread bytes would reset the connection before the client sees it. */
+  /**
+   * A 403 once the body is drained (closing on unread bytes would reset the
+   * connection before the client sees it). Drained, not kept: an
+   * unauthenticated client must not make us hold its bytes.
+   */
   const refuse = (req: IncomingMessage, res: ServerResponse, requestId: string, e: ApiError): void => {
-    readBody(req, SYNC_PAYLOAD_LIMIT, (outcome) => {
-      if (outcome.kind !== 'aborted') sendApiError(res, requestId, e, closing || (outcome.kind === 'too-large' && !outcome.drained));
+    let drained = 0;
+    req.on('data', (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > OVERSIZE_DRAIN_BUDGET) {
+        sendApiError(res, requestId, e, true);
+        req.destroy();
+      }
+    });
+    req.on('end', () => {
+      if (!res.headersSent) sendApiError(res, requestId, e, closing);
     });
   };
 
@@ -162,6 +193,11 @@ export async function startInvokeServer(invoker: Invoker, opts: InvokeServerOpti
     const limit = event ? EVENT_PAYLOAD_LIMIT : SYNC_PAYLOAD_LIMIT;
     if (length > limit && matchInvokePath(req.url ?? '/') !== undefined) {
       sendApiError(res, randomUUID(), apiError(413, 'RequestEntityTooLargeException', tooLargeMessage(limit)), true);
+      return;
+    }
+    if (length > MANAGEMENT_BODY_LIMIT) {
+      const e = apiError(413, 'RequestEntityTooLargeException', `Request must be smaller than ${MANAGEMENT_BODY_LIMIT} bytes`);
+      sendApiError(res, randomUUID(), e, true);
       return;
     }
     res.writeContinue();

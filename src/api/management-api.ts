@@ -9,6 +9,7 @@ import { NanolambdaError } from '../errors';
 import { PackageError, storePackage } from '../lambda/package';
 import { LambdaApiError } from '../lambda/store/lambda-api-error';
 import type { FunctionStore } from '../lambda/store/function-store';
+import { parseFunctionName } from '../lambda/store/function-name';
 
 export interface ManagementContext {
   store(): FunctionStore;
@@ -45,7 +46,7 @@ async function dispatch(route: ManagementRoute, rawBody: Buffer, ctx: Management
   switch (route.operation) {
     case 'CreateFunction': {
       const body = jsonBody(rawBody);
-      const requested = typeof body.FunctionName === 'string' ? body.FunctionName : '';
+      const requested = typeof body.FunctionName === 'string' ? nameOf(body.FunctionName) : '';
       if (ctx.groupNames().has(requested)) {
         throw new LambdaApiError('ResourceConflictException', `Function already exist: ${requested} (the group file defines it)`);
       }
@@ -138,6 +139,15 @@ function jsonBody(raw: Buffer): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
+/** The bare name of a FunctionName in any form (an invalid one is the store's to refuse). */
+function nameOf(functionName: string): string {
+  try {
+    return parseFunctionName(functionName).name;
+  } catch {
+    return functionName;
+  }
+}
+
 function optionalString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
@@ -146,6 +156,7 @@ function managementError(error: unknown): ApiError {
   if (LambdaApiError.isLambdaApiError(error)) return error.toApiError();
   if (error instanceof PackageError) return apiError(error.statusCode, error.exceptionName, error.message);
   if (NanolambdaError.is(error) && error.code === 'ISOLATION_UNAVAILABLE') return apiError(400, 'InvalidParameterValueException', error.message);
+  if (NanolambdaError.is(error) && error.code === 'RUNTIME_STOPPED') return apiError(409, 'ResourceConflictException', error.message);
   const text = error instanceof Error ? error.message : String(error);
   return apiError(500, 'ServiceException', `internal error in nanolambda: ${text} (please report it)`);
 }

@@ -66,6 +66,9 @@ export function matchManagementPath(method: string, url: string): ManagementRout
   const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
   if (path !== ROOT && path !== `${ROOT}/` && !path.startsWith(`${ROOT}/`)) return undefined;
   const segments = path.slice(ROOT.length).split('/').filter(Boolean);
+  // A signature covers the normalised path: "." and ".." would let one
+  // signed request name another operation.
+  if (segments.some((segment) => ['.', '..'].includes(segment.replace(/%2e/gi, '.')))) return undefined;
 
   let shape: string | undefined;
   if (segments.length === 0) shape = 'functions';

@@ -1,7 +1,8 @@
-// At start, once: what this machine can give (cgroup controllers, containers,
-// identities), the deployment check against what the functions ask
-// (isolation-check.ts), one warning line per missing capability, and each
-// function's complete launch: executable path, environment, container or not.
+// What this machine can give (cgroup controllers, containers, identities),
+// found and said once at start (probeMachine); then, at start and at each
+// deployment, the check against what the functions ask (isolation-check.ts)
+// and each function's complete launch: executable path, environment,
+// container or not.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FunctionSpec, GroupConfig } from '../config/types';
@@ -24,12 +25,15 @@ const WITHOUT: Record<Controller, string> = {
   devices: 'device access control in containers',
 };
 
-export function planIsolation(
-  group: GroupConfig,
-  launcherPath: string,
-  sdkLibDir: string,
-  missingControllers: ReadonlyMap<Controller, string>,
-): Map<FunctionSpec, FunctionLaunch> {
+/** What this machine can give, found once at start. */
+export interface MachineIsolation {
+  missingControllers: ReadonlyMap<Controller, string>;
+  /** Why containers cannot be created here; undefined when they can. */
+  noContainers: string | undefined;
+}
+
+/** Ask the machine (the launcher's probe) and say once, one line each, what it lacks. */
+export function probeMachine(launcherPath: string, missingControllers: ReadonlyMap<Controller, string>): MachineIsolation {
   for (const [controller, reason] of missingControllers) {
     process.emitWarning(`functions run without ${WITHOUT[controller]} (${reason})`, { code: 'NANOLAMBDA_NO_CGROUPS' });
   }
@@ -37,6 +41,12 @@ export function planIsolation(
   if (noContainers !== undefined) {
     process.emitWarning(`functions cannot run in GreengrassContainer mode (${noContainers})`, { code: 'NANOLAMBDA_NO_CONTAINERS' });
   }
+  return { missingControllers, noContainers };
+}
+
+/** Each function's launch on this machine; throws ISOLATION_UNAVAILABLE (isolation-check.ts). */
+export function planIsolation(group: GroupConfig, sdkLibDir: string, machine: MachineIsolation): Map<FunctionSpec, FunctionLaunch> {
+  const { missingControllers, noContainers } = machine;
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const verdict = checkIsolation(

@@ -11,8 +11,11 @@
 //
 // Decisions: Lambda-style MemorySize is in MB; functions run in
 // GreengrassContainer mode (their code lives in the state directory, which
-// only the runtime may enter, and a container shows it at /lambda); every
-// other setting is the group defaults'.
+// only the runtime may enter, and a container shows it at /lambda) with
+// MemorySize as their memory limit, where the machine can give them; where
+// it cannot (not root, no memory cgroup) they run with what it can give,
+// rather than make every later API call fail its deployment. Every other
+// setting is the group defaults'.
 import path from 'node:path';
 import { DEFAULT_SETTINGS, DEFAULT_MAX_INSTANCES } from '../config/function-settings';
 import { NO_RUN_AS, resolveRunAs, runtimeIds } from '../config/run-as';
@@ -29,14 +32,20 @@ export interface ApiGroup {
   aliases: Map<string, string>;
 }
 
+/** What the machine gives API functions (the runtime's MachineIsolation, in short). */
+export interface ApiIsolation {
+  containers: boolean;
+  memoryLimits: boolean;
+}
+
 /** Every version of every stored function that can run, and every alias. */
-export function apiGroup(store: FunctionStore, codeDir: string): ApiGroup {
+export function apiGroup(store: FunctionStore, codeDir: string, isolation: ApiIsolation): ApiGroup {
   const functions: FunctionSpec[] = [];
   const aliases = new Map<string, string>();
   for (const latest of allPages((marker) => store.listFunctions(marker), (page) => page.Functions)) {
     const versions = allPages((marker) => store.listVersionsByFunction(latest.FunctionName, marker), (page) => page.Versions);
     for (const config of versions) {
-      const spec = entryOf(config, codeDir);
+      const spec = entryOf(config, codeDir, isolation);
       if (spec !== undefined) functions.push(spec);
     }
     for (const alias of allPages((marker) => store.listAliases(latest.FunctionName, { marker }), (page) => page.Aliases)) {
@@ -55,7 +64,7 @@ export function unrunnableReason(config: Pick<FunctionConfiguration, 'Runtime' |
   );
 }
 
-function entryOf(config: FunctionConfiguration, codeDir: string): FunctionSpec | undefined {
+function entryOf(config: FunctionConfiguration, codeDir: string, isolation: ApiIsolation): FunctionSpec | undefined {
   if (unrunnableReason(config) !== undefined) return undefined;
   const root = packageDir(codeDir, config.CodeSha256);
   if (root === undefined) return undefined; // its package is gone: invoking says "not found"
@@ -79,8 +88,8 @@ function entryOf(config: FunctionConfiguration, codeDir: string): FunctionSpec |
     encoding: 'binary',
     pinned: false,
     timeoutMs: config.Timeout * 1000,
-    memoryBytes: config.MemorySize * 1024 * 1024,
-    isolationMode: 'GreengrassContainer',
+    memoryBytes: isolation.memoryLimits ? config.MemorySize * 1024 * 1024 : undefined,
+    isolationMode: isolation.containers ? 'GreengrassContainer' : 'NoContainer',
     environment: config.Environment?.Variables ?? {},
     maxInstances: DEFAULT_MAX_INSTANCES,
     minWarm: DEFAULT_SETTINGS.minWarm,

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { GroupConfig } from '../config/types';
-import { apiGroup, unrunnableReason } from './api-group';
+import { apiGroup, unrunnableReason, type ApiIsolation } from './api-group';
 import { sweepPackageStore } from './package';
 import { FunctionStore } from './store/function-store';
 
@@ -26,20 +26,30 @@ export class LambdaApiHost {
   store(): FunctionStore {
     if (this.opened === undefined) {
       fs.mkdirSync(this.codeDir, { recursive: true, mode: 0o700 });
-      // Left by a crash in the middle of storing a package.
-      sweepPackageStore(this.codeDir);
       this.opened = new FunctionStore(this.stateDir);
     }
     return this.opened;
   }
 
+  /** Remove what a crash left in the middle of storing a package: at start, before any upload can begin. */
+  async sweep(): Promise<void> {
+    if (fs.existsSync(this.codeDir)) await sweepPackageStore(this.codeDir);
+  }
+
   /** The group file's entries and aliases, with the stored functions' added. */
-  withApiFunctions(fileGroup: GroupConfig): GroupConfig {
+  withApiFunctions(fileGroup: GroupConfig, isolation: ApiIsolation): GroupConfig {
     if (!this.exists) return fileGroup;
-    const api = apiGroup(this.store(), this.codeDir);
+    const api = apiGroup(this.store(), this.codeDir, isolation);
+    // The group file's functions win: an API function of the same name (created
+    // before the file named it) would shadow them in name resolution.
+    const fileNames = new Set(fileGroup.functions.map((fn) => fn.name));
+    const shadowed = api.functions.filter((fn) => fileNames.has(fn.name));
+    for (const name of new Set(shadowed.map((fn) => fn.name))) {
+      process.emitWarning(`the Lambda API's function ${name} is not run: the group file defines a function of that name`, { code: 'NANOLAMBDA_API_SHADOWED' });
+    }
     return {
       ...fileGroup,
-      functions: [...fileGroup.functions, ...api.functions],
+      functions: [...fileGroup.functions, ...api.functions.filter((fn) => !fileNames.has(fn.name))],
       aliases: new Map([...fileGroup.aliases, ...api.aliases]),
     };
   }
