@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Runtime } from '../src/runtime';
 import { signedPost } from './helpers/signed-fetch';
 import { cli, ensureBuilt, startCli, type StartedCli } from './helpers/cli';
+import { buildRecorder, readRecords, recorderGroup } from './helpers/event-recorder';
+import { sleep, waitFor } from './helpers/wait';
 import { buildExecutable, ensureSdk, tempDir, writeGroup } from './helpers/sdk';
 
 function alive(pid: number): boolean {
@@ -91,6 +93,28 @@ describe('deploy', () => {
     fs.writeFileSync(broken, '{"FunctionDefinitionVersion": {"Functions": [{}]}, "Nanolambda": {"Code": {}}}');
     await expect(runtime.deploy(broken)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     expect(await text('changing', 'echo $TAG')).toBe('new\nexit=0');
+  });
+});
+
+describe('deploy and asynchronous events', () => {
+  it('does not run an Event twice when its function is removed and comes back while it runs', async () => {
+    const dir = tempDir('deploy-events');
+    const setup = recorderGroup(dir, buildRecorder(dir), [{ name: 'rec', sleepMs: 800 }]);
+    const runtime = await Runtime.start({ group: setup.group, http: false });
+    try {
+      await runtime.invoke('rec', 'once', { type: 'Event' });
+      await waitFor(() => readRecords(setup.recordFile('rec')).length === 1, 10_000, 'the event to start');
+      // Removed while it runs, then back before it finished: the lane of the
+      // removed function resumes instead of a new one taking the event again.
+      const removed = runtime.deploy({ ...setup.group, functions: [] });
+      await runtime.deploy(setup.group);
+      await removed;
+      await sleep(1500);
+      expect(readRecords(setup.recordFile('rec')).map((r) => r.payload)).toEqual(['once']);
+      expect(runtime.eventStatus().find((e) => e.functionArn === setup.fn('rec').arn)).toMatchObject({ queued: 0, inFlight: 0 });
+    } finally {
+      await runtime.stop();
+    }
   });
 });
 

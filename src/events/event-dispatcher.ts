@@ -24,6 +24,8 @@ export interface EventStatus {
 
 export class EventDispatcher {
   private readonly lanes = new Map<string, FunctionEventLane>();
+  /** Lanes of functions a deployment removed, until their running events settle. */
+  private readonly draining = new Map<string, FunctionEventLane>();
 
   constructor(
     functions: readonly FunctionSpec[],
@@ -57,13 +59,30 @@ export class EventDispatcher {
     for (const [arn, lane] of this.lanes) {
       if (next.has(arn)) continue;
       this.lanes.delete(arn);
-      stopping.push(lane.stop());
+      // Kept until its running events settle: if the function comes back
+      // meanwhile, this lane resumes rather than a second one taking them again.
+      this.draining.set(arn, lane);
+      stopping.push(
+        lane.stop().then(() => {
+          if (this.draining.get(arn) === lane) this.draining.delete(arn);
+        }),
+      );
     }
     for (const fn of functions) {
       const lane = this.lanes.get(fn.arn);
-      if (lane) lane.fn = fn;
-      else this.lanes.set(fn.arn, new FunctionEventLane(fn, this.store, this.hooks));
-      this.lanes.get(fn.arn)!.wake();
+      const drained = this.draining.get(fn.arn);
+      if (lane) {
+        lane.fn = fn;
+        lane.wake();
+      } else if (drained) {
+        this.draining.delete(fn.arn);
+        this.lanes.set(fn.arn, drained);
+        drained.resume(fn);
+      } else {
+        const fresh = new FunctionEventLane(fn, this.store, this.hooks);
+        this.lanes.set(fn.arn, fresh);
+        fresh.wake();
+      }
     }
     return Promise.all(stopping).then(() => undefined);
   }
@@ -87,6 +106,6 @@ export class EventDispatcher {
 
   /** Start no new attempts; resolves when the running ones have settled. */
   stop(): Promise<void> {
-    return Promise.all([...this.lanes.values()].map((lane) => lane.stop())).then(() => undefined);
+    return Promise.all([...this.lanes.values(), ...this.draining.values()].map((lane) => lane.stop())).then(() => undefined);
   }
 }

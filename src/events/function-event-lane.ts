@@ -82,6 +82,18 @@ export class FunctionEventLane {
     return new Promise((resolve) => this.whenIdle.push(resolve));
   }
 
+  /**
+   * Take events again after stop() (a deployment brought the function back
+   * while its events were still running here): one lane per ARN, so a
+   * running event is never taken twice. Whoever waits on the stop is let go.
+   */
+  resume(fn: FunctionSpec): void {
+    this.fn = fn;
+    this.stopping = false;
+    for (const resolve of this.whenIdle.splice(0)) resolve();
+    this.wake();
+  }
+
   private pump(): void {
     if (this.stopping) return;
     const now = Date.now();
