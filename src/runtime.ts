@@ -1,5 +1,7 @@
-// The nanolambda runtime: loads a group, keeps a pool per function version,
-// routes messages, serves the local invoke endpoint, and invokes.
+// The nanolambda runtime: loads a group (the group file's functions plus
+// those created through the Lambda API), keeps a pool per function version,
+// routes messages, serves the local Lambda endpoint, invokes, and switches
+// to a new group without a restart (deploy).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FunctionSpec, GroupConfig } from './config/types';
