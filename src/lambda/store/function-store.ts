@@ -42,18 +42,8 @@ import type {
 } from './store-types';
 import { Violations } from './violations';
 
-export type {
-  CodeInfo,
-  FunctionStoreOptions,
-  GetFunctionResult,
-  ListAliasesOptions,
-  ListAliasesResult,
-  ListFunctionsResult,
-  ListVersionsResult,
-  PublishOptions,
-  ResolvedFunction,
-  UpdateCodeOptions,
-} from './store-types';
+// Callers name the store's types through this module.
+export type * from './store-types';
 
 export const LAMBDA_DB_FILE = 'lambda.db';
 export const DEFAULT_REGION = 'us-east-1';
