@@ -14,8 +14,12 @@ import type { Invoker, InvokeOptions, InvokeResult } from './invoke-types';
 import { CLIENT_CONTEXT_LIMIT, EVENT_PAYLOAD_LIMIT, SYNC_PAYLOAD_LIMIT } from './limits';
 import { FunctionLogs } from './logs/function-logs';
 import { RequestResult } from './request-result';
-import { MessageBus } from './messaging/message-bus';
-import { SubscriptionRouter } from './messaging/router';
+import type { MessageBus } from './messaging/message-bus';
+import { MessagingHost } from './messaging/messaging-host';
+import { SystemLog } from './logs/system-log';
+import { SecretService } from './secrets/secret-service';
+import { ShadowService } from './shadow/shadow-service';
+import { EventSourceManager } from './event-sources/event-source-manager';
 import { packageRoot } from './native/binding';
 import { FunctionRegistry } from './registry/registry';
 import { FunctionPool, type PoolHooks, type PoolLimits } from './scheduler/function-pool';
@@ -36,7 +40,7 @@ import { LambdaApiHost } from './lambda/lambda-api-host';
 import type { ApiIsolation } from './lambda/api-group';
 import type { ManagementContext } from './api/management-api';
 import { SigV4Verifier } from './api/sigv4/verifier';
-import { isLoopback } from './config/nanolambda-section';
+import { isLoopback } from './config/loopback';
 import { loadOrCreateCredentials } from './system/credentials';
 import type { Worker, WorkerHooks } from './workers/worker';
 
@@ -80,6 +84,17 @@ export class Runtime implements Invoker {
   /** What this machine can give (found at start; deployments plan with it). */
   private machine: MachineIsolation = { missingControllers: new Map(), noContainers: undefined };
   private readonly logs: FunctionLogs;
+  /** The runtime's own log (<LogDir>/system/runtime.log). */
+  private readonly systemLog: SystemLog;
+  private readonly messaging: MessagingHost;
+  /** Thing shadows (<StateDir>/shadows.db, opened at the first request). */
+  private readonly shadows: ShadowService;
+  /** The group's secrets, stored encrypted at each deployment (<StateDir>/secrets.db). */
+  private readonly secrets: SecretService;
+  /** The group file whose secrets are stored. */
+  private secretsFrom: GroupConfig | undefined;
+  /** Schedules and watched directories (the group file's and the Lambda API's) invoking functions. */
+  readonly eventSources: EventSourceManager;
   private readonly sweeper: Sweeper;
   private readonly budget: WorkerBudget;
   private readonly services: ServiceCalls;
@@ -113,12 +128,29 @@ export class Runtime implements Invoker {
       );
     }
     this.logs = new FunctionLogs(group.logDir, group.logRotation);
-    this.messages = new MessageBus(new SubscriptionRouter(group.subscriptions, this.registry), {
-      isFunction: (target) => this.registry.tryResolve(target) !== undefined,
-      canAccept: (target, bytes) => this.poolFor(this.registry.resolve(target).fn).canAccept(bytes),
-      deliver: (target, payload, clientContext) => this.deliverEvent(target, payload, clientContext),
+    this.systemLog = new SystemLog(group.logDir, group.logRotation, group.logLevel);
+    this.messaging = new MessagingHost(
+      group,
+      this.registry,
+      {
+        isFunction: (target) => this.registry.tryResolve(target) !== undefined,
+        canAccept: (target, bytes) => this.poolFor(this.registry.resolve(target).fn).canAccept(bytes),
+        deliver: (target, payload, clientContext) => this.deliverEvent(target, payload, clientContext),
+      },
+      this.systemLog,
+    );
+    this.messages = this.messaging.bus;
+    this.shadows = new ShadowService(group.stateDir);
+    this.messaging.useShadowService(this.shadows);
+    this.secrets = new SecretService(group.stateDir, group.secretKeyFile);
+    this.services = new ServiceCalls(this, this.messaging, this.shadows, this.secrets);
+    const sourcesLog = this.systemLog.component('event-sources');
+    this.eventSources = new EventSourceManager({
+      stateDir: group.stateDir,
+      invoker: this,
+      log: (level, message) => sourcesLog[level](message),
+      functionArn: (name) => this.registry.tryResolve(name)?.invokedArn,
     });
-    this.services = new ServiceCalls(this, this.messages);
     this.poolLimits = { ...DEFAULT_LIMITS, ...options.limits };
     this.budget = new WorkerBudget(group.maxConcurrentWorkers);
     this.poolHooks = {
@@ -167,17 +199,21 @@ export class Runtime implements Invoker {
     const group = nextGroup(this.group, this.lambdaApi.withApiFunctions(fileGroup, this.apiIsolation()));
     const plans = planIsolation(group, this.sdkLibDir, this.machine);
     const registry = new FunctionRegistry(group);
-    const router = new SubscriptionRouter(group.subscriptions, registry);
+    // Before the switch: the new functions find their secrets there, and a value that cannot be read fails the deployment.
+    // Only for a new group file: Lambda API changes do not read the secret sources again.
+    if (fileGroup !== this.secretsFrom) this.secrets.deployWithKey(group.secrets, group.secretKeyFile);
     const pools = new Map(group.functions.map((fn) => [fn, this.pools.get(fn) ?? this.newPool(fn)]));
     const retired = [...this.pools].filter(([fn]) => !pools.has(fn)).map(([, pool]) => pool);
     const started = [...pools].filter(([fn]) => !this.pools.has(fn)).map(([, pool]) => pool);
     // The switch itself: synchronous, so no invocation sees half of it.
     this.fileGroup = fileGroup;
+    this.secretsFrom = fileGroup;
     this.group = group;
     this.registry = registry;
     this.plans = plans;
     this.pools = pools;
-    this.messages.useRouter(router);
+    this.messaging.deploy(group, registry);
+    this.eventSources.useConfigured(fileGroup.eventSources);
     for (const pool of started) {
       this.sweeper.add(pool);
       pool.start();
@@ -210,6 +246,7 @@ export class Runtime implements Invoker {
       codeDir: this.lambdaApi.codeDir,
       groupNames: () => new Set(this.fileGroup.functions.map((fn) => fn.name)),
       changed: () => this.redeployApiFunctions(),
+      eventSources: this.eventSources,
     };
   }
 
@@ -242,7 +279,11 @@ export class Runtime implements Invoker {
       // With the functions an earlier run created through the Lambda API.
       await runtime.lambdaApi.sweep();
       if (runtime.lambdaApi.exists) await runtime.redeployApiFunctions();
-      else runtime.plans = planIsolation(group, runtime.sdkLibDir, runtime.machine);
+      else {
+        runtime.secrets.deployWithKey(group.secrets, group.secretKeyFile);
+        runtime.secretsFrom = group;
+        runtime.plans = planIsolation(group, runtime.sdkLibDir, runtime.machine);
+      }
     } catch (error) {
       await runtime.stop();
       throw error;
@@ -253,6 +294,14 @@ export class Runtime implements Invoker {
       // Opened now only if an earlier run stored events; else at the first
       // Event (SQLite costs ~5 MB of RSS a gateway without events need not pay).
       if (eventStoreExists(group.stateDir)) runtime.startEvents();
+    } catch (error) {
+      await runtime.stop();
+      throw error;
+    }
+    try {
+      await runtime.messaging.start();
+      runtime.eventSources.useConfigured(runtime.fileGroup.eventSources);
+      runtime.eventSources.start();
     } catch (error) {
       await runtime.stop();
       throw error;
@@ -321,10 +370,14 @@ export class Runtime implements Invoker {
   }
 
   private async shutDown(): Promise<void> {
+    // Schedules and watchers stop at once; the Events they were storing are awaited below.
+    const sourcesClosed = this.eventSources.close();
     this.stopped = true;
     // Events first: no new attempt starts while the pools drain; attempts
     // already running settle as their pools stop.
     const eventsSettled = this.events?.dispatcher.stop();
+    // No more messages from devices.
+    await this.messaging.closeDevices();
     const drainMs = this.group.shutdownGraceMs;
     // Together: the endpoint waits for its in-flight invocations, and those
     // end when their pools have drained and stopped.
@@ -333,14 +386,23 @@ export class Runtime implements Invoker {
       ...[...this.pools.values()].map((pool) => pool.stop(drainMs)),
       ...this.retiring,
     ]);
-    await eventsSettled;
+    await Promise.all([eventsSettled, sourcesClosed]);
+    await this.messaging.close();
     this.sweeper.stop();
     this.logs.closeAll();
+    this.systemLog.close();
     // Last: close() commits what the settling attempts recorded.
     this.events?.store.close();
     this.lambdaApi.close();
+    this.shadows.close();
+    this.secrets.close();
     await this.cgroups?.close().catch((error: Error) => process.emitWarning(error.message, { code: 'NANOLAMBDA_CGROUP' }));
     await this.controlSocket?.close();
+  }
+
+  /** Where client devices connect (Nanolambda.Mqtt), once started. */
+  get mqttAddress(): { host: string; port: number } | undefined {
+    return this.messaging.brokerAddress;
   }
 
   /** Functions, workers and queues, as `nanolambda ps` shows them. */
@@ -355,6 +417,8 @@ export class Runtime implements Invoker {
       maxConcurrentWorkers: this.budget.limit,
       functions: [...this.pools.values()].map((pool) => poolStatus(pool, events.get(pool.fn.arn) ?? { queued: 0, inFlight: 0 }, now)),
       strandedEvents: [...events.values()].filter((e) => !e.inGroup).map(({ functionArn, queued }) => ({ functionArn, queued })),
+      cloud: this.messaging.cloudStatus(),
+      mqtt: this.messaging.brokerAddress,
     };
   }
 

@@ -143,6 +143,7 @@ export function spec(fnArn: string, version?: string): FunctionSpec {
     codeRoot: '/bin/true',
     runAs: { uid: 65534, gid: 65534 },
     supplementaryGids: [],
+    secrets: [],
     accessSysfs: false,
     volumes: [],
     devices: [],

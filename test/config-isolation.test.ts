@@ -99,7 +99,7 @@ function valid(): Json {
         {
           Id: 'token',
           Name: 'Token',
-          ResourceDataContainer: { SecretsManagerSecretResourceData: { ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:t' } },
+          ResourceDataContainer: { SecretsManagerSecretResourceData: { ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:t-AbC123' } },
         },
         {
           Id: 'model',
@@ -114,7 +114,7 @@ function valid(): Json {
         { Id: 'b', FunctionArn: B, FunctionConfiguration: { Executable: 'b' } },
       ],
     },
-    Nanolambda: { Code: { [A]: 'code/a', [B]: 'code/b' } },
+    Nanolambda: { Code: { [A]: 'code/a', [B]: 'code/b' }, Secrets: { token: { FromEnv: 'NANOLAMBDA_TEST_TOKEN' } } },
   };
 }
 
@@ -320,9 +320,10 @@ describe('resources a function may access', () => {
     expect([a.accessSysfs, b.accessSysfs]).toEqual([true, false]);
   });
 
-  it('secret and model policies give nothing yet', () => {
-    const { a } = loaded((g) => policies(g, [{ ResourceId: 'token' }, { ResourceId: 'model' }]));
+  it('secret and model policies mount nothing; a secret policy affiliates the secret', () => {
+    const { a, b } = loaded((g) => policies(g, [{ ResourceId: 'token' }, { ResourceId: 'model' }]));
     expect([a.volumes, a.devices, a.supplementaryGids]).toEqual([[], [], []]);
+    expect([a.secrets, b.secrets]).toEqual([['token'], []]);
   });
 
   it('NoContainer functions may still name secrets', () => {
@@ -793,6 +794,30 @@ describe('a container function cannot see what containers hide through its code 
       `${POL0}[0]`,
       `${A}'s volume ${r}/conf (resource "vol") exposes the group file ${r}/conf/group.json to the function: it lies inside the volume, ${HIDDEN}; use a narrower SourcePath or keep the group file elsewhere`,
       'conf/group.json',
+    );
+  });
+
+  it('a volume holding the secret key file, or the device broker\'s private key', () => {
+    const r = layout();
+    fs.mkdirSync(path.join(r, 'etc'));
+    const keyed = withVolume(group(r), path.join(r, 'etc'));
+    keyed.Nanolambda.SecretKeyFile = path.join(r, 'etc/secret.key');
+    refused(
+      r,
+      keyed,
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/etc (resource "vol") exposes the secret key file ${r}/etc/secret.key to the function: it lies inside the volume, ${HIDDEN}; use a narrower SourcePath or set Nanolambda.SecretKeyFile elsewhere`,
+    );
+    const pem = '-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n';
+    fs.writeFileSync(path.join(r, 'etc/broker.key'), pem);
+    fs.writeFileSync(path.join(r, 'etc/broker.crt'), pem.replace(/PRIVATE KEY/g, 'CERTIFICATE'));
+    const broker = withVolume(group(r), path.join(r, 'etc'));
+    broker.Nanolambda.Mqtt = { Tls: { CertFile: 'etc/broker.crt', KeyFile: 'etc/broker.key' } };
+    refused(
+      r,
+      broker,
+      `${POL0}[0]`,
+      `${A}'s volume ${r}/etc (resource "vol") exposes the device broker's private key ${r}/etc/broker.key to the function: it lies inside the volume, ${HIDDEN}; use a narrower SourcePath or keep Nanolambda.Mqtt.Tls.KeyFile elsewhere`,
     );
   });
 

@@ -58,6 +58,7 @@ describe.each([
       codeRoot: path.join(dir, 'code/sensor'),
       runAs: { uid: 1000, gid: 1000 }, // DefaultConfig
       supplementaryGids: [],
+      secrets: [],
       accessSysfs: false,
       volumes: [],
       devices: [],

@@ -2,11 +2,12 @@
 // against our installed SDK with find_package(aws-greengrass-core-sdk-c),
 // and run on our library. Needs a checkout of the public SDK named by
 // NANOLAMBDA_PUBLIC_SDK_C (we never vendor its source).
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublishEvent } from '../src/messaging/message-bus';
 import { Runtime } from '../src/runtime';
+import { addSecret } from './helpers/group-edit';
 import { arnOf, writeGroup, type TestFunction } from './helpers/sdk';
 import {
   buildHarness,
@@ -98,6 +99,7 @@ describe.skipIf(skipReason !== '')('public C SDK examples on our SDK', () => {
     // invoker.c hard-codes arn:aws:lambda:us-west-2:123456789012:function:Invokee:1
     // (qualifier "1"), so the group lives in that region and account.
     const WEST = 'arn:aws:lambda:us-west-2:123456789012:function:';
+    const FOO_SECRET = 'arn:aws:secretsmanager:us-west-2:123456789012:secret:foo-Ab12Cd';
     let rt: Runtime | undefined;
     let dir = '';
     let fns: Record<string, TestFunction> = {};
@@ -122,11 +124,16 @@ describe.skipIf(skipReason !== '')('public C SDK examples on our SDK', () => {
         publish: fn('publish', 'publish_example'),
         shadow: fn('shadow', 'shadow_example'),
         secrets: fn('secretsmanager', 'secretsmanager_example'),
+        stranger: fn('secretsmanager_stranger', 'secretsmanager_example'),
       };
       const group = writeGroup(dir, Object.values(fns), [
         { source: arnOf(fns.hello!), subject: 'hello/world', target: arnOf(fns.listener!) },
         { source: arnOf(fns.publish!), subject: 'to/cloud', target: 'cloud' },
+        // As Greengrass requires: the shadow example reaches GGShadowService through a subscription.
+        { source: arnOf(fns.shadow!), subject: '$aws/things/foo/shadow/#', target: 'GGShadowService' },
       ]);
+      writeFileSync(join(dir, 'foo-value'), 'bar');
+      addSecret(group, { id: 'foo', arn: FOO_SECRET, valueFile: 'foo-value' }, [arnOf(fns.secrets!)]);
       rt = await Runtime.start({ group, http: false });
       rt.messages.on('publish', (e: PublishEvent) => published.push(e));
     });
@@ -213,26 +220,52 @@ describe.skipIf(skipReason !== '')('public C SDK examples on our SDK', () => {
       expect(tail).not.toMatch(/\[ERROR\]/);
     });
 
-    it('shadow: update and get complete with GG_REQUEST_HANDLED and a JSON error', async () => {
+    it('shadow: updates thing "foo" and gets it back, printing the documented documents', async () => {
       const res = await rt!.invoke('shadow', '');
       expect(res.statusCode).toBe(200);
-      expect(res.functionError).not.toBe('Unhandled');
-      const log = await logOf('shadow', /get_thing_shadow failed/);
-      expect(log).toContain('[INFO]-gg_update_thing_shadow had result request_status 1');
-      expect(log).toMatch(/\[ERROR\]-update_thing_shadow failed\. error messsage: \{"code":503,"message":"[^"]*UPDATE of thing \\"foo\\"[^"]*"/);
-      expect(log).toContain('[INFO]-gg_get_thing_shadow had result request_status 1');
-      expect(log).toMatch(/\[ERROR\]-get_thing_shadow failed\. error message: \{"code":503,"message":"[^"]*GET of thing \\"foo\\"[^"]*"/);
-      expect(log).not.toMatch(/failed with err|Failed to read/);
+      expect(res.functionError).toBeUndefined();
+      const log = await logOf('shadow', /get_thing_shadow succeeded/);
+      expect(log).toContain('[INFO]-gg_update_thing_shadow had result request_status 0');
+      const update = /\[INFO\]-update_thing_shadow succeed\. response: (.*)/.exec(log)?.[1];
+      expect(JSON.parse(update!)).toEqual({
+        state: { desired: { mode: 'OFF' } },
+        metadata: { desired: { mode: { timestamp: expect.any(Number) } } },
+        version: 1,
+        timestamp: expect.any(Number),
+      });
+      expect(log).toContain('[INFO]-gg_get_thing_shadow had result request_status 0');
+      const got = /\[INFO\]-get_thing_shadow succeeded\. response: (.*)/.exec(log)?.[1];
+      expect(JSON.parse(got!)).toEqual({
+        state: { desired: { mode: 'OFF' }, delta: { mode: 'OFF' } },
+        metadata: { desired: { mode: { timestamp: expect.any(Number) } } },
+        version: 1,
+        timestamp: expect.any(Number),
+      });
+      expect(log).not.toMatch(/failed|Failed to read/);
     });
 
-    it('secretsmanager: get_secret_value completes with GG_REQUEST_HANDLED and a JSON error', async () => {
+    it('secretsmanager: gets secret "foo" it is affiliated with, GetSecretValue-shaped', async () => {
       const res = await rt!.invoke('secretsmanager', '');
       expect(res.statusCode).toBe(200);
-      expect(res.functionError).not.toBe('Unhandled');
-      const log = await logOf('secretsmanager', /get_secret_value failed/);
+      expect(res.functionError).toBeUndefined();
+      const log = await logOf('secretsmanager', /get_secret_value succeeded/);
+      expect(log).toContain('[INFO]-gg_get_secret_value had result request_status 0');
+      const body = /\[INFO\]-get_secret_value succeeded\. response: (.*)/.exec(log)?.[1];
+      expect(JSON.parse(body!)).toEqual({
+        ARN: FOO_SECRET,
+        Name: 'foo',
+        VersionId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        SecretString: 'bar',
+        VersionStages: ['AWSCURRENT'],
+        CreatedDate: expect.any(Number),
+      });
+    });
+
+    it('secretsmanager: a function not affiliated with "foo" is refused with a {Status, Message} error', async () => {
+      await rt!.invoke('secretsmanager_stranger', '');
+      const log = await logOf('secretsmanager_stranger', /get_secret_value failed/);
       expect(log).toContain('[INFO]-gg_get_secret_value had result request_status 1');
-      expect(log).toMatch(/\[ERROR\]-get_secret_value failed\. error message: \{"Status":503,"Message":"[^"]*secret \\"foo\\"[^"]*"\}/);
-      expect(log).not.toMatch(/failed with err|Failed to read/);
+      expect(log, log).toMatch(/\[ERROR\]-get_secret_value failed\. error message: \{"Status":401,"Message":".*is not affiliated with secret \\"foo\\".*"\}/);
     });
   });
 });

@@ -86,6 +86,12 @@ describe('deploy', () => {
     });
     expect(await text('changing', 'echo $TAG')).toBe('new\nexit=0');
     expect(await text('fresh', 'again')).toMatch(/tag=again$/);
+    // A section the running group does not have at all.
+    const withBroker = groupIn('v4', [{ name: 'steady', executable: probe }], { Mqtt: { Port: 0 } });
+    await expect(runtime.deploy(withBroker)).rejects.toMatchObject({
+      code: 'INVALID_PARAMETER',
+      message: expect.stringContaining('mqtt differs from the running runtime\'s (undefined -> {"host":"127.0.0.1","port":0}): it needs a restart'),
+    });
   });
 
   it('refuses an invalid group with its config error and keeps the running one', async () => {

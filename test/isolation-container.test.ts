@@ -36,6 +36,8 @@ describe.skipIf(skip !== undefined)('GreengrassContainer mode', () => {
   let rwVolume: string;
   let hostTmpFile: string;
   let mountsBefore: number;
+  const secretValueFile = () => path.join(dir, 'token-value');
+  const secretKeyFile = () => path.join(dir, 'keys', 'secret.key');
 
   const run = async (fn: string, command: string): Promise<string> =>
     (await runtime.invoke(fn, command)).payload.toString();
@@ -64,6 +66,8 @@ describe.skipIf(skip !== undefined)('GreengrassContainer mode', () => {
     require('node:child_process').execFileSync('mknod', ['-m', '0660', DEVICE, 'b', '7', '7']);
     fs.chownSync(DEVICE, 0, DEVICE_GID);
     stateDir = path.join(dir, 'state');
+    // World-readable on the host: only the container's hiding keeps functions from it.
+    fs.writeFileSync(secretValueFile(), 'top-secret-value', { mode: 0o644 });
 
     const container = (extra: object = {}) => ({ Execution: { IsolationMode: 'GreengrassContainer' }, ...extra });
     const fn = (name: string, executable: string, environment: object, more: object = {}) => ({
@@ -82,7 +86,7 @@ describe.skipIf(skip !== undefined)('GreengrassContainer mode', () => {
               { ResourceId: 'device', Permission: 'ro' },
             ],
           }),
-          fn('b', 'shell', container({ ResourceAccessPolicies: [{ ResourceId: 'device', Permission: 'rw' }] })),
+          fn('b', 'shell', container({ ResourceAccessPolicies: [{ ResourceId: 'device', Permission: 'rw' }, { ResourceId: 'token' }] })),
           fn('allocator', 'allocator', container()),
         ],
       },
@@ -95,6 +99,11 @@ describe.skipIf(skip !== undefined)('GreengrassContainer mode', () => {
             Name: 'device',
             ResourceDataContainer: { LocalDeviceResourceData: { SourcePath: DEVICE, GroupOwnerSetting: { AutoAddGroupOwner: true } } },
           },
+          {
+            Id: 'token',
+            Name: 'token',
+            ResourceDataContainer: { SecretsManagerSecretResourceData: { ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:token-Ab12Cd' } },
+          },
         ],
       },
       Nanolambda: {
@@ -103,6 +112,8 @@ describe.skipIf(skip !== undefined)('GreengrassContainer mode', () => {
         Http: false,
         StateDir: stateDir,
         LogDir: path.join(dir, 'logs'),
+        Secrets: { token: { FromFile: secretValueFile() } },
+        SecretKeyFile: secretKeyFile(),
       },
     };
     const file = path.join(dir, 'group.json');
@@ -144,6 +155,15 @@ describe.skipIf(skip !== undefined)('GreengrassContainer mode', () => {
     expect(await run('a', `cat ${hostTmpFile}`)).toMatch(/No such file or directory\nexit=1$/);
     // b reads its own code at /lambda.
     expect(await run('b', 'cat /lambda/secret')).toBe('b onlyexit=0');
+  });
+
+  it('hides the secret key file and the files secret values are read from', async () => {
+    expect(fs.statSync(secretKeyFile()).size).toBe(32);
+    for (const fn of ['a', 'b']) {
+      const out = await run(fn, `cat ${secretValueFile()}; echo; wc -c < ${secretKeyFile()}`);
+      expect(out).not.toContain('top-secret-value');
+      expect(out).not.toMatch(/^32$/m);
+    }
   });
 
   it('gives each function a private /tmp of its configured size', async () => {

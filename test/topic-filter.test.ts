@@ -1,7 +1,7 @@
 // MQTT filter matching with Greengrass V1's `#` rule, and topic validation.
 import { describe, expect, it } from 'vitest';
 import { NanolambdaError } from '../src/errors';
-import { checkTopic, decodeTopic, filterProblem, TopicFilter, topicMatches, topicProblem } from '../src/messaging/topic-filter';
+import { checkTopic, decodeTopic, filterCovers, filterProblem, TopicFilter, topicMatches, topicProblem } from '../src/messaging/topic-filter';
 
 describe('topic filter matching', () => {
   it.each([
@@ -94,5 +94,30 @@ describe('topic validation', () => {
     expect(decodeTopic(Buffer.from('démo/a'))).toBe('démo/a');
     expect(() => decodeTopic(Uint8Array.of(0x61, 0xff))).toThrow('Invalid topic (2 bytes): it is not valid UTF-8');
     expect(() => decodeTopic(Buffer.from('a/#'))).toThrow(/wildcards/);
+  });
+});
+
+describe('filterCovers: what a device may subscribe to, given the filters that target it', () => {
+  it.each([
+    // [allowed, requested, covered]
+    ['a/b', 'a/b', true],
+    ['a/b', 'a/c', false],
+    ['a/+', 'a/b', true],
+    ['a/+', 'a/+', true],
+    ['a/+', 'a/#', false], // a/# also reaches a/b/c
+    ['a/+', 'a/b/c', false],
+    ['a/#', 'a/b/c', true],
+    ['a/#', 'a/+', true],
+    ['a/#', 'a/#', true],
+    ['a/#', 'a', false], // Greengrass: a/# does not match a
+    ['a/+/c', 'a/b/c', true],
+    ['a/+/c', 'a/b/d', false],
+    ['#', 'anything/at/all', true],
+    ['#', '$aws/things/t/shadow/get', false], // a leading wildcard never matches $ topics
+    ['+/x', '$aws/x', false],
+    ['$aws/things/t/shadow/#', '$aws/things/t/shadow/update/delta', true],
+    ['$aws/things/t/shadow/#', '$aws/things/+/shadow/update', false],
+  ])('%s covers %s: %s', (allowed, requested, covered) => {
+    expect(filterCovers(new TopicFilter(allowed), requested)).toBe(covered);
   });
 });

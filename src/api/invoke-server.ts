@@ -244,7 +244,7 @@ function unknownOperation(req: IncomingMessage): ApiError {
   return apiError(
     404,
     'UnknownOperationException',
-    `no operation for ${req.method} ${path}: nanolambda serves Invoke (POST ${INVOKE_PATH}) and the function, version and alias operations`,
+    `no operation for ${req.method} ${path}: nanolambda serves Invoke (POST ${INVOKE_PATH}), the function, version and alias operations, and the event source mapping operations`,
   );
 }
 

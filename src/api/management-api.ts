@@ -1,7 +1,8 @@
 // Lambda's management operations over the function store and the package
 // store: what each REST route does with its request and what it answers.
 // Every change to what can run is followed by `changed()`, which deploys the
-// runtime's group anew (unchanged entries keep their workers).
+// runtime's group anew (unchanged entries keep their workers). The event
+// source mapping operations go to the runtime's EventSourceManager.
 import type { ApiError } from './api-error';
 import { apiError } from './api-error';
 import type { ManagementRoute } from './management-route';
@@ -10,6 +11,7 @@ import { PackageError, storePackage } from '../lambda/package';
 import { LambdaApiError } from '../lambda/store/lambda-api-error';
 import type { FunctionStore } from '../lambda/store/function-store';
 import { parseFunctionName } from '../lambda/store/function-name';
+import type { EventSourceMappings } from '../event-sources/mapping-api';
 
 export interface ManagementContext {
   store(): FunctionStore;
@@ -19,6 +21,8 @@ export interface ManagementContext {
   groupNames(): ReadonlySet<string>;
   /** Deploy what the store now holds. */
   changed(): Promise<void>;
+  /** The event source mappings (schedules, local buckets); absent: those operations answer 404. */
+  eventSources?: EventSourceMappings;
 }
 
 export interface ManagementAnswer {
@@ -38,6 +42,8 @@ export async function runManagement(route: ManagementRoute, rawBody: Buffer, ctx
 }
 
 async function dispatch(route: ManagementRoute, rawBody: Buffer, ctx: ManagementContext): Promise<ManagementAnswer> {
+  const mappings = eventSourceMapping(route, rawBody, ctx);
+  if (mappings !== undefined) return mappings;
   const store = ctx.store();
   const name = route.functionName ?? '';
   const qualifier = route.query.get('Qualifier') ?? undefined;
@@ -113,6 +119,41 @@ async function dispatch(route: ManagementRoute, rawBody: Buffer, ctx: Management
       store.deleteAlias(name, route.aliasName ?? '');
       await ctx.changed();
       return { status: 204 };
+    default:
+      throw new Error(`${route.operation} has no handler`);
+  }
+}
+
+/** The event source mapping operations (which do not open the function store); undefined for the others. */
+function eventSourceMapping(route: ManagementRoute, rawBody: Buffer, ctx: ManagementContext): ManagementAnswer | undefined {
+  const uuid = route.uuid ?? '';
+  const sources = (): EventSourceMappings => {
+    if (ctx.eventSources === undefined) {
+      throw new LambdaApiError('ResourceNotFoundException', `${route.operation} is not served here: this endpoint has no event sources`);
+    }
+    return ctx.eventSources;
+  };
+  switch (route.operation) {
+    case 'CreateEventSourceMapping':
+      return { status: 202, body: sources().createMapping(jsonBody(rawBody)) };
+    case 'ListEventSourceMappings':
+      return {
+        status: 200,
+        body: sources().listMappings({
+          functionName: route.query.get('FunctionName') ?? undefined,
+          eventSourceArn: route.query.get('EventSourceArn') ?? undefined,
+          marker: route.query.get('Marker') ?? undefined,
+          maxItems: route.query.get('MaxItems') ?? undefined,
+        }),
+      };
+    case 'GetEventSourceMapping':
+      return { status: 200, body: sources().getMapping(uuid) };
+    case 'UpdateEventSourceMapping':
+      return { status: 202, body: sources().updateMapping(uuid, jsonBody(rawBody)) };
+    case 'DeleteEventSourceMapping':
+      return { status: 202, body: sources().deleteMapping(uuid) };
+    default:
+      return undefined;
   }
 }
 

@@ -1,8 +1,8 @@
 // What the binds of a GreengrassContainer function must not reach.
 //
 // A container's root mirrors the host read-only, and empty mounts cover what
-// no function may see there: the runtime's StateDir and LogDir, the group file
-// and every function's code. Those covering mounts apply inside the mirror
+// no function may see there: the runtime's StateDir and LogDir, the group file,
+// its keys and secret values (private-files.ts) and every function's code. Those covering mounts apply inside the mirror
 // only: a bind mount (the function's own code at /lambda, each volume) shows
 // its source's tree as the host has it. So a bind source that holds a
 // protected path, or lies inside one, exposes it to the function.
@@ -15,6 +15,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { childPath, type Fields } from './fields';
+import type { PrivateFile } from './private-files';
 import type { FunctionSpec } from './types';
 
 export interface ExposureInput {
@@ -23,6 +24,8 @@ export interface ExposureInput {
   logDir: string;
   /** The group file's absolute path; undefined when there is none (parseGroup given a label like '<built-in>'). */
   groupFile: string | undefined;
+  /** Keys and secret values the runtime reads (private-files.ts). */
+  privateFiles: readonly PrivateFile[];
   /** JSON path of the policy that gives functions[index] its volume `resourceId`. */
   policyPath(index: number, resourceId: string): string;
 }
@@ -58,6 +61,7 @@ export function checkContainerExposure(input: ExposureInput, f: Fields): void {
     protect("the runtime's LogDir", input.logDir, 'set Nanolambda.LogDir elsewhere'),
   ];
   if (input.groupFile !== undefined) runtimeOwn.push(protect('the group file', input.groupFile, 'keep the group file elsewhere'));
+  for (const file of input.privateFiles) runtimeOwn.push(protect(file.what, file.path, file.fix));
   const codeReal = functions.map((fn) => realPathOf(fn.codeRoot));
 
   functions.forEach((fn, i) => {

@@ -184,6 +184,7 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     codeRoot,
     runAs: resolveRunAs(env.runAs, ctx.defaultRunAs, ctx.runtimeIds),
     supplementaryGids: access.supplementaryGids,
+    secrets: access.secrets,
     accessSysfs: env.accessSysfs,
     volumes: access.volumes,
     devices: access.devices,

@@ -7,8 +7,9 @@
 //   SubscriptionDefinitionVersion  optional (no subscriptions: nothing is routed); same two shapes
 //   ResourceDefinitionVersion      optional; same two shapes: local volumes and devices the
 //                                  functions' ResourceAccessPolicies name (see resources.ts)
+//   DeviceDefinitionVersion        optional; same two shapes: the client devices (see devices.ts)
 //   Nanolambda                     required: see nanolambda-section.ts
-// Other top-level keys (Core/Device/Logger/... definition versions of a full
+// Other top-level keys (Core/Logger/... definition versions of a full
 // export) are ignored. Every problem is a ConfigError naming the file, the
 // JSON path and the reason. Once the functions are parsed, no container
 // function's code or volume may expose what containers must not see
@@ -17,12 +18,16 @@ import path from 'node:path';
 import { FunctionRegistry } from '../registry/registry';
 import { parseFunctionArn } from '../registry/arn';
 import { checkContainerExposure } from './container-exposure';
+import { parseDevices } from './devices';
+import { privateFiles } from './private-files';
 import { childPath, describe, Fields, type JsonObject } from './fields';
 import { NO_EXECUTION, parseExecution, parseFunctionEntry, type ExecutionSettings } from './function-entry';
 import { readJsonFile } from './json-file';
 import { parseNanolambdaSection, type NanolambdaSection } from './nanolambda-section';
 import { checkPathCharacters, parseResources, type ResourceTable } from './resources';
 import { runtimeIds } from './run-as';
+import { checkSecrets } from '../secrets/secrets-config';
+import { checkEventSourceFunctions } from '../event-sources/event-sources-section';
 import { parseSubscriptions } from './subscriptions';
 import type { FunctionSpec, GroupConfig } from './types';
 
@@ -89,6 +94,7 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
   checkKeysAreFunctions(local.functions, 'Nanolambda.Functions', byArn, f);
   checkAliases(local, functions, f);
   checkWarmFits(functions, local.maxConcurrentWorkers, f);
+  const secrets = checkSecrets(local.secrets, resources, { keyFile: local.secretKeyFile, stateDir: local.stateDir }, f);
   checkContainerExposure(
     {
       functions,
@@ -96,6 +102,7 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
       logDir: local.logDir,
       // loadGroupFile gives an absolute path; other callers may give a label.
       groupFile: path.isAbsolute(file) ? file : undefined,
+      privateFiles: privateFiles({ secretKeyFile: local.secretKeyFile, secrets, mqtt: local.mqtt, cloud: local.cloud }),
       policyPath: (i, resourceId) => policyPath(entries[i]!, resourceId),
     },
     f,
@@ -108,10 +115,24 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
     f.onlyKeys(sdv.body, sdv.path, ['Subscriptions']);
     subscriptions = parseSubscriptions(sdv.body.Subscriptions, `${sdv.path}.Subscriptions`, f, registry);
   }
+  checkEventSourceFunctions(local.eventSources, registry, f);
+  let devices: GroupConfig['devices'] = [];
+  if (root.DeviceDefinitionVersion !== undefined) {
+    const ddv = unwrapVersion(root.DeviceDefinitionVersion, 'DeviceDefinitionVersion', f);
+    devices = parseDevices(ddv.body, ddv.path, f);
+  }
   return {
     file,
     functions,
     subscriptions,
+    devices,
+    logLevel: local.logLevel,
+    maxMessageBytes: local.maxMessageBytes,
+    mqtt: local.mqtt,
+    cloud: local.cloud,
+    eventSources: local.eventSources,
+    secrets,
+    secretKeyFile: local.secretKeyFile,
     aliases: local.aliases,
     http: local.http,
     httpAuth: local.httpAuth,

@@ -13,7 +13,15 @@
 //                      "Auth": "SigV4" } | false,                     "None" only on a loopback Host
 //     "LogDir":      "<path>",                                        optional, default <config dir>/logs
 //     "LogRotation": { "MaxBytes": 5242880, "Files": 5 },             per function log, 1 KB..1 GB; rotated files kept, 1..100
-//     "StateDir":    "<path>"                                         optional, default <config dir>/state
+//     "StateDir":    "<path>",                                        optional, default <config dir>/state
+//     "LogLevel":    "INFO",                                          the runtime's own log (<LogDir>/system/runtime.log):
+//                                                                     DEBUG, INFO, WARN or ERROR
+//     "Messaging":   { "MaxMessageBytes": 131072 },                   largest routed message, 1 B..1 MB (Greengrass: 128 KB)
+//     "Mqtt":        { ... },                                         optional: the device broker, see mqtt-section.ts
+//     "Cloud":       { "Endpoint": "mqtts://...", ... },              optional: the upstream broker, see cloud/cloud-config.ts
+//     "EventSources": [ { "Id", "Function", "Schedule" | "Directory", ... } ],  see event-sources/event-sources-section.ts
+//     "Secrets":     { "<secret resource Id>": { "FromFile" | "FromEnv" } },  values read at deploy: secrets/secrets-config.ts
+//     "SecretKeyFile": "<path>"                                       default <config dir>/keys/secret.key, outside StateDir
 //   }
 // Paths are relative to the config file's directory. Keys are checked
 // against the functions later (load-group.ts), once those are parsed.
@@ -29,12 +37,22 @@ import path from 'node:path';
 import { childPath, Fields } from './fields';
 import { parseFunctionSettings, type FunctionSettings } from './function-settings';
 import { checkPathCharacters } from './resources';
+import { isLoopback } from './loopback';
+import { parseMqttSection, type MqttBrokerConfig } from './mqtt-section';
+import { parseCloudSection, type CloudConfig } from '../cloud/cloud-config';
+import { parseEventSourcesSection } from '../event-sources/event-sources-section';
+import type { ConfiguredEventSource } from '../event-sources/mapping';
+import { LOG_LEVELS, type LogLevel } from '../logs/system-log';
+import { EVENT_PAYLOAD_LIMIT } from '../limits';
+import { parseSecretKeyFile, parseSecretsSection, type SecretSetting } from '../secrets/secrets-config';
 
 export const DEFAULT_HTTP = Object.freeze({ host: '127.0.0.1', port: 3001 });
 /** Greengrass V1's core-wide limit of unpinned workers. */
 export const DEFAULT_MAX_CONCURRENT_WORKERS = 25;
 const DEFAULT_SHUTDOWN_GRACE_S = 5;
 const DEFAULT_LOG_ROTATION = Object.freeze({ maxBytes: 5 * 1024 * 1024, files: 5 });
+/** Greengrass V1's local message size limit ("exceeding msg size limit of 128KB"). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 128 * 1024;
 
 export interface NanolambdaSection {
   /** FunctionArn -> code path as written (resolved against baseDir later). */
@@ -53,9 +71,22 @@ export interface NanolambdaSection {
   logDir: string;
   logRotation: { maxBytes: number; files: number };
   stateDir: string;
+  logLevel: LogLevel;
+  /** Largest message the router takes (function targets get it as an Event, hence the Event limit above it). */
+  maxMessageBytes: number;
+  /** The device broker; undefined: none runs. */
+  mqtt: MqttBrokerConfig | undefined;
+  /** The upstream broker `cloud` stands for; undefined: messages for the cloud are not delivered. */
+  cloud: CloudConfig | undefined;
+  /** Schedules and watched directories invoking functions (checked against the functions in load-group.ts). */
+  eventSources: ConfiguredEventSource[];
+  /** Secret resource Id -> where its value comes from (checked against the resources in load-group.ts). */
+  secrets: Map<string, SecretSetting>;
+  /** The master key of the secret store (kept outside the state directory). */
+  secretKeyFile: string;
 }
 
-const KNOWN_KEYS = ['Code', 'Aliases', 'Functions', 'Runtime', 'Http', 'LogDir', 'LogRotation', 'StateDir'] as const;
+const KNOWN_KEYS = ['Code', 'Aliases', 'Functions', 'Runtime', 'Http', 'LogDir', 'LogRotation', 'StateDir', 'LogLevel', 'Messaging', 'Mqtt', 'Cloud', 'EventSources', 'Secrets', 'SecretKeyFile'] as const;
 const VERSION_VALUE = /^(\$LATEST|[0-9]+)$/;
 
 export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: string): NanolambdaSection {
@@ -140,6 +171,15 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
     };
   }
 
+  const logLevel = obj.LogLevel === undefined ? 'INFO' : f.oneOf(obj.LogLevel, `${P}.LogLevel`, LOG_LEVELS);
+  let maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
+  if (obj.Messaging !== undefined) {
+    const m = f.object(obj.Messaging, `${P}.Messaging`);
+    f.onlyKeys(m, `${P}.Messaging`, ['MaxMessageBytes']);
+    if (m.MaxMessageBytes !== undefined) maxMessageBytes = f.integer(m.MaxMessageBytes, `${P}.Messaging.MaxMessageBytes`, 1, EVENT_PAYLOAD_LIMIT, 'bytes');
+  }
+  const mqtt = obj.Mqtt === undefined ? undefined : parseMqttSection(obj.Mqtt, `${P}.Mqtt`, f, baseDir);
+
   return {
     code,
     aliases,
@@ -153,6 +193,13 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
     logDir,
     logRotation,
     stateDir,
+    logLevel,
+    maxMessageBytes,
+    mqtt,
+    cloud: parseCloudSection(obj.Cloud, `${P}.Cloud`, f, baseDir),
+    eventSources: parseEventSourcesSection(obj.EventSources ?? [], `${P}.EventSources`, f, baseDir),
+    secrets: parseSecretsSection(obj.Secrets, `${P}.Secrets`, f, baseDir),
+    secretKeyFile: parseSecretKeyFile(obj.SecretKeyFile, `${P}.SecretKeyFile`, f, baseDir),
   };
 }
 
@@ -161,9 +208,4 @@ function directory(v: unknown, p: string, fallback: string, f: Fields, baseDir: 
   const dir = path.resolve(baseDir, v === undefined ? fallback : f.pattern(v, p, /^[^\0]+$/, 'a directory path'));
   checkPathCharacters(dir, p, f);
   return dir;
-}
-
-/** Whether a listening address is this machine only. */
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

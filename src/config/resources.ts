@@ -12,23 +12,31 @@
 //     container provides itself.
 //   LocalDeviceResourceData {SourcePath, GroupOwnerSetting?}
 //     a character or block device under /dev, mounted at the same path.
-//   SecretsManagerSecretResourceData, S3MachineLearningModelResourceData,
+//   SecretsManagerSecretResourceData {ARN, AdditionalStagingLabelsToDownload?}
+//     ARN: a full secret ARN (src/secrets/secret-arn.ts); no two secret
+//     resources may share an ARN or a secret name (functions ask for a
+//     secret by either). Labels: at most 20 distinct strings of 1-256
+//     characters; AWSCURRENT is always included (naming it is allowed).
+//     The value is served by the secrets service (src/secrets/).
+//   S3MachineLearningModelResourceData,
 //   SageMakerMachineLearningModelResourceData: shape checked loosely and not
-//   provided yet (secrets come with the secrets service; models need a
-//   download nanolambda does not do). Policies may name them.
+//   provided yet (models need a download nanolambda does not do). Policies
+//   may name them.
 // - GroupOwnerSetting {AutoAddGroupOwner, GroupOwner?}: the group owning
 //   SourcePath, or the named group from /etc/group, is added to the
 //   supplementary groups of every function with a policy on the resource.
 //   The root group (gid 0) needs Nanolambda.Runtime.AllowFunctionsToRunAsRoot,
 //   as RunAs Gid 0 does (run-as.ts).
 // - Policies: at most 10 per function, {ResourceId, Permission "ro"|"rw"
-//   (default "ro")}; volumes and devices need GreengrassContainer mode.
+//   (default "ro")}; volumes and devices need GreengrassContainer mode;
+//   secrets are "ro" only, and in any mode (they are read over the SDK).
 //   Two device resources of one function naming the same device path give
 //   one device, read-write if either policy says "rw".
 // Paths reach the C launcher in tab- and newline-separated environment
 // variables, so no path may contain a tab, a newline or a NUL.
 import fs from 'node:fs';
 import path from 'node:path';
+import { parseSecretArn, SECRET_ARN_RULE } from '../secrets/secret-arn';
 import { describe, Fields, type JsonObject } from './fields';
 import { ROOT_OPT_IN } from './run-as';
 import type { FunctionSpec, IsolationMode } from './types';
@@ -36,8 +44,9 @@ import type { FunctionSpec, IsolationMode } from './types';
 export type LocalResource =
   | { kind: 'volume'; id: string; source: string; destination: string; groupGid: number | undefined }
   | { kind: 'device'; id: string; path: string; groupGid: number | undefined }
-  /** Secrets and models are accepted so policies may name them; nothing is provided for them yet. */
-  | { kind: 'secret'; id: string }
+  /** stagingLabels: 'AWSCURRENT' first, then AdditionalStagingLabelsToDownload without repeats. */
+  | { kind: 'secret'; id: string; arn: string; name: string; stagingLabels: string[] }
+  /** Models are accepted so policies may name them; nothing is provided for them yet. */
   | { kind: 'model'; id: string };
 
 /** Resource Id -> resource. */
@@ -48,6 +57,8 @@ export interface ResourceAccess {
   volumes: FunctionSpec['volumes'];
   devices: FunctionSpec['devices'];
   supplementaryGids: number[];
+  /** Ids of the secret resources it may read (sorted). */
+  secrets: string[];
 }
 
 export const MAX_POLICIES = 10;
@@ -66,6 +77,9 @@ const DATA_KINDS = [
 /** Mounted by the container itself: a volume there would hide or fight it. */
 const CONTAINER_OWN = ['/proc', '/sys', '/dev', '/tmp', '/lambda'];
 const PERMISSIONS = ['ro', 'rw'] as const;
+/** Secrets Manager's limit of staging labels on one version. */
+export const MAX_STAGING_LABELS = 20;
+const STAGING_LABEL = /^[^\x00-\x1f\x7f]{1,256}$/;
 const GROUP_NAME = /^[^:\s]+$/;
 
 /** Refuse a path that would break the launcher's tab/newline-separated lists. */
@@ -101,7 +115,33 @@ export function parseResources(body: JsonObject, p: string, f: Fields, allowRoot
     byName.set(name, i);
     resources.set(id, parseData(obj.ResourceDataContainer, `${rp}.ResourceDataContainer`, id, f, groups));
   });
+  checkSecretsDistinct([...resources.values()], listPath, f);
   return resources;
+}
+
+/**
+ * A function asks for a secret by ARN or by name: two resources sharing
+ * either would make the answer depend on which one is found first.
+ * `all` is in Resources[] order.
+ */
+function checkSecretsDistinct(all: readonly LocalResource[], listPath: string, f: Fields): void {
+  const byArn = new Map<string, number>();
+  const byName = new Map<string, number>();
+  all.forEach((resource, i) => {
+    if (resource.kind !== 'secret') return;
+    const p = `${listPath}[${i}].ResourceDataContainer.SecretsManagerSecretResourceData.ARN`;
+    const sameArn = byArn.get(resource.arn);
+    if (sameArn !== undefined) throw f.error(p, `${listPath}[${sameArn}] names the same secret: one resource per secret`);
+    const sameName = byName.get(resource.name);
+    if (sameName !== undefined) {
+      throw f.error(
+        p,
+        `${listPath}[${sameName}] names another secret called ${JSON.stringify(resource.name)}: functions ask for secrets by name, so names must differ within a group`,
+      );
+    }
+    byArn.set(resource.arn, i);
+    byName.set(resource.name, i);
+  });
 }
 
 function unique(value: string, seen: ReadonlyMap<string, number>, p: string, what: string, listPath: string, f: Fields): void {
@@ -124,12 +164,37 @@ function parseData(value: unknown, p: string, id: string, f: Fields, groups: Gro
     case 'LocalDeviceResourceData':
       return parseDevice(c[kind], dp, id, f, groups);
     case 'SecretsManagerSecretResourceData':
-      f.object(c[kind], dp);
-      return { kind: 'secret', id };
+      return parseSecret(c[kind], dp, id, f);
     default:
       f.object(c[kind], dp);
       return { kind: 'model', id };
   }
+}
+
+function parseSecret(value: unknown, p: string, id: string, f: Fields): LocalResource {
+  const s = f.object(value, p);
+  f.onlyKeys(s, p, ['ARN', 'AdditionalStagingLabelsToDownload']);
+  const arn = f.string(s.ARN, `${p}.ARN`);
+  const parsed = parseSecretArn(arn);
+  if (parsed === undefined) throw f.error(`${p}.ARN`, `expected ${SECRET_ARN_RULE}, found ${describe(arn)}`);
+  const stagingLabels = ['AWSCURRENT'];
+  if (s.AdditionalStagingLabelsToDownload !== undefined) {
+    const lp = `${p}.AdditionalStagingLabelsToDownload`;
+    const labels = f.array(s.AdditionalStagingLabelsToDownload, lp);
+    if (labels.length > MAX_STAGING_LABELS) {
+      throw f.error(lp, `expected at most ${MAX_STAGING_LABELS} staging labels (Secrets Manager's limit per version), found ${labels.length}`);
+    }
+    const seen = new Map<string, number>();
+    labels.forEach((item, i) => {
+      const label = f.pattern(item, `${lp}[${i}]`, STAGING_LABEL, 'a staging label of 1-256 characters, no control characters');
+      const earlier = seen.get(label);
+      if (earlier !== undefined) throw f.error(`${lp}[${i}]`, `duplicate label ${describe(label)}: ${lp}[${earlier}] has it too`);
+      seen.set(label, i);
+      // Always included; naming it too is harmless (the console lists it).
+      if (label !== 'AWSCURRENT') stagingLabels.push(label);
+    });
+  }
+  return { kind: 'secret', id, arn, name: parsed.name, stagingLabels };
 }
 
 function parseVolume(value: unknown, p: string, id: string, f: Fields, groups: GroupLookup): LocalResource {
@@ -383,7 +448,7 @@ export function parseResourcePolicies(
   resources: ResourceTable | undefined,
   isolationMode: IsolationMode,
 ): ResourceAccess {
-  const access: ResourceAccess = { volumes: [], devices: [], supplementaryGids: [] };
+  const access: ResourceAccess = { volumes: [], devices: [], supplementaryGids: [], secrets: [] };
   if (value === undefined) return access;
   const list = f.array(value, p);
   if (list.length > MAX_POLICIES) {
@@ -411,12 +476,12 @@ export function parseResourcePolicies(
       );
     }
     const readOnly = permission !== 'rw';
-    if (resource.kind === 'secret' || resource.kind === 'model') {
-      if (resource.kind === 'secret' && !readOnly) {
-        throw f.error(`${pp}.Permission`, 'a secret can only be read: set "ro" (or leave Permission out)');
-      }
-      return; // nothing is provided for these yet
+    if (resource.kind === 'secret') {
+      if (!readOnly) throw f.error(`${pp}.Permission`, 'a secret can only be read: set "ro" (or leave Permission out)');
+      access.secrets.push(id);
+      return;
     }
+    if (resource.kind === 'model') return; // nothing is provided for models yet
     if (isolationMode === 'NoContainer') {
       throw f.error(
         pp,
@@ -446,5 +511,6 @@ export function parseResourcePolicies(
     access.volumes.push({ resourceId: id, source: resource.source, destination: resource.destination, readOnly });
   });
   access.supplementaryGids = [...gids].sort((a, b) => a - b);
+  access.secrets.sort();
   return access;
 }

@@ -3,14 +3,15 @@
 // registry's rules, so an alias or version ARN of an entry is accepted),
 // `cloud`, `GGShadowService`, or a thing ARN arn:aws:iot:<region>:<account>:thing/<name>.
 // Subject is an MQTT topic filter (see messaging/topic-filter.ts).
+import { CLOUD, SHADOW_SERVICE } from '../messaging/target-kind';
 import { filterProblem } from '../messaging/topic-filter';
 import { looksLikeFunctionArn } from '../registry/arn';
 import type { FunctionRegistry } from '../registry/registry';
 import { describe, Fields } from './fields';
 import { ID_PATTERN, ID_RULE } from './function-entry';
+import { THING_ARN } from './thing-arn';
 import type { SubscriptionSpec } from './types';
 
-const THING_ARN = /^arn:aws(-[a-z]+)*:iot:[a-z]{2}(-[a-z]+)+-[0-9]{1,2}:[0-9]{12}:thing\/[a-zA-Z0-9:_-]{1,128}$/;
 const ENDPOINTS = 'a function ARN of this group, "cloud", "GGShadowService" or a thing ARN (arn:aws:iot:<region>:<account>:thing/<name>)';
 
 export function parseSubscriptions(value: unknown, path: string, f: Fields, registry: FunctionRegistry): SubscriptionSpec[] {
@@ -35,7 +36,7 @@ export function parseSubscriptions(value: unknown, path: string, f: Fields, regi
 
 function endpoint(value: unknown, path: string, f: Fields, registry: FunctionRegistry): string {
   const s = f.string(value, path);
-  if (s === 'cloud' || s === 'GGShadowService') return s;
+  if (s === CLOUD || s === SHADOW_SERVICE) return s;
   if (THING_ARN.test(s)) return s;
   if (looksLikeFunctionArn(s)) {
     try {

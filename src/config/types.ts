@@ -1,6 +1,12 @@
 // The runtime's view of a Greengrass V1 group definition after loading and
 // validation (see load-group.ts). Field names follow the Greengrass API;
 // units are converted (MemorySize KB -> bytes, Timeout s -> ms).
+import type { LogLevel } from '../logs/system-log';
+import type { DeviceSpec } from './devices';
+import type { MqttBrokerConfig } from './mqtt-section';
+import type { CloudConfig } from '../cloud/cloud-config';
+import type { ConfiguredEventSource } from '../event-sources/mapping';
+import type { SecretSpec } from '../secrets/secret-spec';
 
 export type EncodingType = 'json' | 'binary';
 export type IsolationMode = 'GreengrassContainer' | 'NoContainer';
@@ -57,6 +63,8 @@ export interface FunctionSpec {
   runAs: { uid: number; gid: number };
   /** Supplementary groups from the GroupOwnerSetting of its resources (sorted, unique; empty when none). */
   supplementaryGids: number[];
+  /** Resource Ids of the secrets it may read (its "ro" policies on SecretsManagerSecretResourceData resources; sorted). */
+  secrets: string[];
   /** Environment.AccessSysfs: /sys visible (read-only) in the container. */
   accessSysfs: boolean;
   /** Local volume resources it may access (container mode only). */
@@ -122,4 +130,20 @@ export interface GroupConfig {
   allowFunctionsToRunAsRoot: boolean;
   /** A function whose isolation this machine cannot give runs with rlimits only instead of failing to deploy. */
   allowIsolationFallback: boolean;
+  /** The runtime's own log level (<LogDir>/system/runtime.log). */
+  logLevel: LogLevel;
+  /** Largest message the router takes, in bytes. */
+  maxMessageBytes: number;
+  /** The device broker (Nanolambda.Mqtt); undefined: none runs. */
+  mqtt: MqttBrokerConfig | undefined;
+  /** The upstream broker (Nanolambda.Cloud); undefined: none. */
+  cloud: CloudConfig | undefined;
+  /** Nanolambda.EventSources: schedules and watched directories invoking functions. */
+  eventSources: ConfiguredEventSource[];
+  /** DeviceDefinitionVersion's client devices. */
+  devices: DeviceSpec[];
+  /** Secret resources with where their values come from (read and stored encrypted at each deployment). */
+  secrets: SecretSpec[];
+  /** The secret store's master key. */
+  secretKeyFile: string;
 }

@@ -1,5 +1,6 @@
 // What `nanolambda ps` shows: the runtime's functions, their workers and
 // queues, as one JSON document served on the control socket.
+import type { CloudBridgeStatus } from '../cloud/cloud-bridge';
 import type { FunctionPool } from '../scheduler/function-pool';
 import { readProcessMemory } from '../system/proc-memory';
 
@@ -40,6 +41,10 @@ export interface RuntimeStatus {
   functions: FunctionStatus[];
   /** Durable events of functions the group no longer has: kept, not run. */
   strandedEvents: Array<{ functionArn: string; queued: number }>;
+  /** The upstream broker connection and its queue, when the group has one. */
+  cloud?: CloudBridgeStatus;
+  /** Where client devices connect, when the group runs the device broker. */
+  mqtt?: { host: string; port: number };
 }
 
 export function poolStatus(pool: FunctionPool, events: { queued: number; inFlight: number }, nowMs: number): FunctionStatus {

@@ -6,16 +6,20 @@
 import type { FunctionSpec, GroupConfig } from '../config/types';
 import { NanolambdaError } from '../errors';
 
-const RESTART_FIELDS = ['stateDir', 'logDir', 'logRotation', 'http', 'httpAuth', 'maxConcurrentWorkers'] as const;
+const RESTART_FIELDS = ['stateDir', 'logDir', 'logRotation', 'logLevel', 'http', 'httpAuth', 'mqtt', 'cloud', 'maxConcurrentWorkers'] as const;
 
 /** The group to switch to, with unchanged entries replaced by the running ones. Throws when a restart is needed. */
 export function nextGroup(running: GroupConfig, next: GroupConfig): GroupConfig {
   for (const field of RESTART_FIELDS) {
-    if (JSON.stringify(running[field]) !== JSON.stringify(next[field])) {
+    // String(): JSON.stringify(undefined) is undefined (a section added or removed).
+    const was = String(JSON.stringify(running[field]));
+    const now = String(JSON.stringify(next[field]));
+    if (was !== now) {
+      // Certificates make long values: name the field alone then.
+      const change = was.length + now.length > 200 ? '' : ` (${was} -> ${now})`;
       throw new NanolambdaError(
         'INVALID_PARAMETER',
-        `${next.file}: ${field} differs from the running runtime's (${JSON.stringify(running[field])} -> ${JSON.stringify(next[field])}): ` +
-          'it needs a restart, not a deployment',
+        `${next.file}: ${field} differs from the running runtime's${change}: it needs a restart, not a deployment`,
       );
     }
   }

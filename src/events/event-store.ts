@@ -20,7 +20,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { NanolambdaError } from '../errors';
-import { openStateDatabase } from '../system/state-database';
+import { applySchema, openStateDatabase } from '../system/state-database';
 
 /** Events queued per function at most; more are throttled (disk is finite). */
 export const MAX_QUEUED_EVENTS_PER_FUNCTION = 100_000;
@@ -351,11 +351,7 @@ export class EventStore {
 }
 
 function migrate(db: Database.Database, file: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new Error(`${file} was written by a newer nanolambda (schema ${version}, this one knows ${SCHEMA_VERSION})`);
-  }
-  db.exec(`
+  applySchema(db, file, SCHEMA_VERSION, `
     CREATE TABLE IF NOT EXISTS events (
       id              INTEGER PRIMARY KEY,
       request_id      TEXT    NOT NULL,
@@ -370,7 +366,6 @@ function migrate(db: Database.Database, file: string): void {
     );
     CREATE INDEX IF NOT EXISTS events_due ON events (function_arn, next_attempt_at, id);
   `);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
 
 function toEvent(row: EventRow): StoredEvent {

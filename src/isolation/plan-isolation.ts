@@ -4,6 +4,7 @@
 // and each function's complete launch: executable path, environment,
 // container or not.
 import fs from 'node:fs';
+import { privateFiles } from '../config/private-files';
 import path from 'node:path';
 import type { FunctionSpec, GroupConfig } from '../config/types';
 import { workerEnvironment } from '../workers/worker-environment';
@@ -62,7 +63,8 @@ export function planIsolation(group: GroupConfig, sdkLibDir: string, machine: Ma
   // inside the container, so a path reached through one is hidden by its real form.
   // group.file is a label, not a path, for groups built in memory ('<built-in>').
   const groupFile = path.isAbsolute(group.file) ? [group.file] : [];
-  const protectedPaths = [group.stateDir, group.logDir, ...groupFile, ...group.functions.map((fn) => fn.codeRoot)];
+  const keys = privateFiles(group).map((file) => file.path);
+  const protectedPaths = [group.stateDir, group.logDir, ...groupFile, ...keys, ...group.functions.map((fn) => fn.codeRoot)];
   const hidden = [...new Set([...protectedPaths, ...protectedPaths.map(realPath)])];
   const plans = new Map<FunctionSpec, FunctionLaunch>();
   for (const fn of group.functions) {

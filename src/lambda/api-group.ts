@@ -107,6 +107,7 @@ function entryOf(config: FunctionConfiguration, codeDir: string, isolation: ApiI
     codeRoot: root,
     runAs: resolveRunAs(NO_RUN_AS, NO_RUN_AS, runtimeIds()),
     supplementaryGids: [],
+    secrets: [],
     accessSysfs: false,
     volumes: [],
     devices: [],

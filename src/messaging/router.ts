@@ -9,6 +9,7 @@
 import type { FunctionSpec, SubscriptionSpec } from '../config/types';
 import { looksLikeFunctionArn } from '../registry/arn';
 import type { FunctionRegistry } from '../registry/registry';
+import { CLOUD, SHADOW_SERVICE } from './target-kind';
 import { checkTopic, TopicFilter } from './topic-filter';
 
 interface Route {
@@ -66,7 +67,7 @@ export class SubscriptionRouter {
  * name, as in Greengrass) nor a non-Lambda ARN (a thing).
  */
 function isFunctionSource(source: string): boolean {
-  if (source === 'cloud' || source === 'GGShadowService') return false;
+  if (source === CLOUD || source === SHADOW_SERVICE) return false;
   return !source.startsWith('arn:') || looksLikeFunctionArn(source);
 }
 

@@ -100,6 +100,24 @@ export class TopicFilter {
   }
 }
 
+/**
+ * Whether every topic `requested` (a valid filter) matches is matched by
+ * `allowed` too, with the matching rules above: what a device may subscribe
+ * to, given the filters of the subscriptions that target it.
+ */
+export function filterCovers(allowed: TopicFilter, requested: string): boolean {
+  const a = allowed.filter.split('/');
+  const r = requested.split('/');
+  // A leading wildcard never matches `$` topics, so it cannot cover a filter fixed on one.
+  if ((a[0] === '+' || a[0] === '#') && r[0]!.startsWith('$')) return false;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === '#') return i === 0 || r.length > i; // `x/#` needs a level after x, in r too
+    if (i >= r.length || r[i] === '#') return false;
+    if (a[i] !== '+' && a[i] !== r[i]) return false;
+  }
+  return a.length === r.length;
+}
+
 /** One-off match of a topic against a filter (both validated). */
 export function topicMatches(filter: string, topic: string): boolean {
   return new TopicFilter(filter).matches(topic);

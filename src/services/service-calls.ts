@@ -7,12 +7,20 @@ import type { InvokeCall, PublishCall, SecretCall, ServiceRequest, ShadowCall } 
 import { RequestStatus } from '../native/control';
 import type { Invoker, InvokeResult } from '../invoke-types';
 import type { Worker } from '../workers/worker';
-import type { MessageBus } from '../messaging/message-bus';
+import type { MessagingHost } from '../messaging/messaging-host';
+import { SHADOW_SERVICE } from '../messaging/target-kind';
+import type { SecretService } from '../secrets/secret-service';
+import type { ShadowService } from '../shadow/shadow-service';
+import { errorDocument, ShadowRejection } from '../shadow/shadow-rejection';
+import { isValidThingName } from '../shadow/shadow-request';
+import { requestTopic } from '../shadow/shadow-topics';
 
 export class ServiceCalls {
   constructor(
     private readonly invoker: Invoker,
-    private readonly bus: MessageBus,
+    private readonly messaging: MessagingHost,
+    private readonly shadows: ShadowService,
+    private readonly secrets: SecretService,
   ) {}
 
   handle(worker: Worker, request: ServiceRequest): void {
@@ -22,8 +30,8 @@ export class ServiceCalls {
     try {
       if (request.invoke) pending = this.invoke(request.invoke, answer);
       else if (request.publish) this.publish(worker.fn, request.publish, answer);
-      else if (request.shadow) this.shadow(request.shadow, answer);
-      else if (request.secret) this.secret(request.secret, answer);
+      else if (request.shadow) this.shadow(worker, request.shadow, answer);
+      else if (request.secret) this.secret(worker, request.secret, answer);
       else answer(RequestStatus.Unknown, errorJson('the request names no call this runtime knows'));
     } catch (error) {
       answerError(error, answer);
@@ -43,34 +51,38 @@ export class ServiceCalls {
   }
 
   private publish(source: FunctionSpec, call: PublishCall, answer: Answer): void {
-    const delivered = this.bus.publish(source.arn, call.topic, Buffer.from(call.payload), call.policy === 'ALL_OR_ERROR');
+    const delivered = this.messaging.bus.publish(source.arn, call.topic, Buffer.from(call.payload), call.policy === 'ALL_OR_ERROR');
     if (delivered) answer(RequestStatus.Success, '');
     else answer(RequestStatus.Again, errorJson(`not every subscriber of ${call.topic} could take the message now: try again`));
   }
 
-  // The local shadow and secrets services arrive in a later version; answer
-  // in the error shapes their SDK callers parse (greengrass-v1.md §8, §9).
-  private shadow(call: ShadowCall, answer: Answer): void {
-    answer(
-      RequestStatus.Handled,
-      JSON.stringify({
-        code: 503,
-        message: `the local shadow service is not available in this nanolambda version (${call.op} of thing "${call.thingName}")`,
-        timestamp: Math.floor(Date.now() / 1000),
-      }),
-    );
+  /**
+   * As in Greengrass, a function reaches a thing's shadow through a
+   * subscription to GGShadowService on the request topic.
+   */
+  private shadow(worker: Worker, call: ShadowCall, answer: Answer): void {
+    const op = SHADOW_OPS[call.op];
+    if (isValidThingName(call.thingName) && !this.messaging.bus.routesTo(worker.fn.arn, requestTopic(call.thingName, op), SHADOW_SERVICE)) {
+      const why = new ShadowRejection(
+        403,
+        `no subscription routes ${requestTopic(call.thingName, op)} from ${worker.fn.arn} to GGShadowService: add one (Subject "$aws/things/${call.thingName}/shadow/#" covers every operation)`,
+      );
+      answer(RequestStatus.Handled, errorDocument(why, Math.floor(Date.now() / 1000), undefined));
+      return;
+    }
+    const result = this.shadows.request(call.thingName, op, Buffer.from(call.payload));
+    // Errors are Handled with the error document: C callers test request_status.
+    answer(result.accepted ? RequestStatus.Success : RequestStatus.Handled, result.payload);
+    this.messaging.publishShadowAnswers(result.publications);
   }
 
-  private secret(call: SecretCall, answer: Answer): void {
-    answer(
-      RequestStatus.Handled,
-      JSON.stringify({
-        Status: 503,
-        Message: `the local secrets service is not available in this nanolambda version (secret "${call.secretId}")`,
-      }),
-    );
+  private secret(worker: Worker, call: SecretCall, answer: Answer): void {
+    const result = this.secrets.getSecretValue(worker.fn, { secretId: call.secretId, versionId: call.versionId, versionStage: call.versionStage });
+    answer(result.ok ? RequestStatus.Success : RequestStatus.Handled, result.body);
   }
 }
+
+const SHADOW_OPS = { GET: 'get', UPDATE: 'update', DELETE: 'delete' } as const;
 
 type Answer = (status: RequestStatus, payload: Uint8Array | string) => void;
 

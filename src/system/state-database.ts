@@ -29,3 +29,17 @@ export function openStateDatabase(stateDir: string, fileName: string, what: stri
     );
   }
 }
+
+/**
+ * Create a store's tables (`ddl`, idempotent: CREATE ... IF NOT EXISTS) and
+ * mark the file with `schemaVersion`. A file a newer nanolambda wrote is
+ * refused: its layout may mean something this version would get wrong.
+ */
+export function applySchema(db: Database.Database, file: string, schemaVersion: number, ddl: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > schemaVersion) {
+    throw new Error(`${file} was written by a newer nanolambda (schema ${version}, this one knows ${schemaVersion}): upgrade nanolambda or move the file away`);
+  }
+  db.exec(ddl);
+  db.pragma(`user_version = ${schemaVersion}`);
+}

@@ -51,6 +51,14 @@ export function formatStatus(status: RuntimeStatus): string {
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   for (const row of rows) lines.push(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
+  if (status.mqtt) lines.push(`devices connect to ${status.mqtt.host}:${status.mqtt.port}`);
+  if (status.cloud) {
+    const c = status.cloud;
+    lines.push(
+      `cloud: ${c.connected ? 'connected' : `offline${c.lastError ? ` (${c.lastError})` : ''}`}, ` +
+        `${c.queuedMessages} queued (${c.queuedBytes} bytes), ${c.delivered} delivered, ${c.dropped} dropped`,
+    );
+  }
   for (const stranded of status.strandedEvents) {
     lines.push(`note: ${stranded.queued} stored events of ${stranded.functionArn}, which is not in the group, are kept and not run`);
   }

@@ -63,6 +63,8 @@ async function run(args: ParsedArgs): Promise<number> {
   if (runtime.credentialsFile !== undefined) {
     out.write(`Requests must be signed (SigV4) with the keys in ${runtime.credentialsFile}: \`nanolambda credentials${group.file.startsWith('<') ? '' : ` ${group.file}`}\` shows them\n`);
   }
+  const mqtt = runtime.mqttAddress;
+  if (mqtt) out.write(`Client devices connect to MQTT on ${mqtt.host}:${mqtt.port}\n`);
   const first = runtime.group.functions[0]?.name ?? 'echo';
   out.write(`Try:  nanolambda invoke ${first} '{"hello":"world"}' --endpoint ${endpoint}\n`);
   out.write(

@@ -9,16 +9,13 @@
 //            and never updated: that is what makes them immutable.
 // aliases    name -> version, with an optional second version and its weight.
 import type Database from 'better-sqlite3';
+import { applySchema } from '../../system/state-database';
 
 /** Bumped when the layout changes; an older nanolambda refuses a newer file. */
 export const SCHEMA_VERSION = 1;
 
 export function migrate(db: Database.Database, file: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > SCHEMA_VERSION) {
-    throw new Error(`${file} was written by a newer nanolambda (schema ${version}, this one knows ${SCHEMA_VERSION})`);
-  }
-  db.exec(`
+  applySchema(db, file, SCHEMA_VERSION, `
     CREATE TABLE IF NOT EXISTS functions (
       name          TEXT    PRIMARY KEY,
       next_version  INTEGER NOT NULL
@@ -51,5 +48,4 @@ export function migrate(db: Database.Database, file: string): void {
       PRIMARY KEY (function_name, name)
     ) WITHOUT ROWID;
   `);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
 }
