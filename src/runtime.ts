@@ -31,10 +31,11 @@ import { openControlSocket, type ControlSocket } from './control/control-socket'
 import { openCgroups } from './isolation/open-cgroups';
 import type { RuntimeCgroups } from './isolation/runtime-cgroups';
 import { poolStatus, type RuntimeStatus } from './control/status';
-import { ExecutableWorker } from './workers/executable-worker';
+import { WorkerFactory } from './workers/worker-factory';
+import { IpcServer } from './ipc/ipc-server';
 import { Invocation, type Outcome } from './workers/invocation';
 import { deviceRules } from './isolation/device-rules';
-import { planIsolation, probeMachine, type FunctionLaunch, type MachineIsolation } from './isolation/plan-isolation';
+import { planIsolation, probeMachine, type FunctionLaunch, type MachineIsolation, type PackageDirs } from './isolation/plan-isolation';
 import { nextGroup } from './deploy/next-group';
 import { LambdaApiHost } from './lambda/lambda-api-host';
 import type { ApiIsolation } from './lambda/api-group';
@@ -98,8 +99,12 @@ export class Runtime implements Invoker {
   private readonly sweeper: Sweeper;
   private readonly budget: WorkerBudget;
   private readonly services: ServiceCalls;
+  private readonly workers: WorkerFactory;
+  /** The Greengrass IPC server Python and Node.js workers talk to (from start to stop). */
+  private ipc: IpcServer | undefined;
   private readonly launcherPath: string;
-  private readonly sdkLibDir: string;
+  /** Where the SDK library and the runtime programs are. */
+  private readonly packageDirs: PackageDirs;
   /** Each function's environment and launch plan (set by start, once the machine's isolation is known). */
   private plans = new Map<FunctionSpec, FunctionLaunch>();
   private httpServer: { close(): Promise<void> } | undefined;
@@ -113,14 +118,14 @@ export class Runtime implements Invoker {
   /** The one shutdown: a second stop() waits for the first. */
   private stopping: Promise<void> | undefined;
 
-  private constructor(group: GroupConfig, private readonly options: RuntimeOptions) {
+  private constructor(group: GroupConfig, options: RuntimeOptions) {
     this.group = group;
     this.fileGroup = group;
     this.lambdaApi = new LambdaApiHost(group.stateDir);
     this.registry = new FunctionRegistry(group);
     const sdkDir = options.sdkDir ?? path.join(packageRoot, 'sdk');
     this.launcherPath = path.join(sdkDir, 'bin', 'nanolambda-launcher');
-    this.sdkLibDir = path.join(sdkDir, 'lib');
+    this.packageDirs = { sdkLibDir: path.join(sdkDir, 'lib'), runtimesDir: path.join(packageRoot, 'runtimes') };
     if (!fs.existsSync(this.launcherPath)) {
       throw new NanolambdaError(
         'NATIVE_UNAVAILABLE',
@@ -150,6 +155,15 @@ export class Runtime implements Invoker {
       invoker: this,
       log: (level, message) => sourcesLog[level](message),
       functionArn: (name) => this.registry.tryResolve(name)?.invokedArn,
+    });
+    this.workers = new WorkerFactory({
+      launcherPath: this.launcherPath,
+      ringBytes: options.ringBytes ?? DEFAULT_RING_BYTES,
+      ipc: () => {
+        if (this.ipc === undefined) throw new NanolambdaError('INTERNAL', 'the IPC server is not started');
+        return this.ipc;
+      },
+      log: this.systemLog.component('runtime-api'),
     });
     this.poolLimits = { ...DEFAULT_LIMITS, ...options.limits };
     this.budget = new WorkerBudget(group.maxConcurrentWorkers);
@@ -197,7 +211,7 @@ export class Runtime implements Invoker {
   private async apply(fileGroup: GroupConfig): Promise<void> {
     if (this.stopped) throw new NanolambdaError('RUNTIME_STOPPED', 'the runtime is stopped');
     const group = nextGroup(this.group, this.lambdaApi.withApiFunctions(fileGroup, this.apiIsolation()));
-    const plans = planIsolation(group, this.sdkLibDir, this.machine);
+    const plans = planIsolation(group, this.packageDirs, this.machine);
     const registry = new FunctionRegistry(group);
     // Before the switch: the new functions find their secrets there, and a value that cannot be read fails the deployment.
     // Only for a new group file: Lambda API changes do not read the secret sources again.
@@ -276,13 +290,15 @@ export class Runtime implements Invoker {
     runtime.cgroups = cgroups;
     runtime.machine = probeMachine(runtime.launcherPath, missing);
     try {
+      // Before any worker: Python and Node.js workers are given its port.
+      runtime.ipc = await IpcServer.start({ host: '127.0.0.1', port: group.ipcPort, services: runtime.services, log: runtime.systemLog.component('ipc') });
       // With the functions an earlier run created through the Lambda API.
       await runtime.lambdaApi.sweep();
       if (runtime.lambdaApi.exists) await runtime.redeployApiFunctions();
       else {
         runtime.secrets.deployWithKey(group.secrets, group.secretKeyFile);
         runtime.secretsFrom = group;
-        runtime.plans = planIsolation(group, runtime.sdkLibDir, runtime.machine);
+        runtime.plans = planIsolation(group, runtime.packageDirs, runtime.machine);
       }
     } catch (error) {
       await runtime.stop();
@@ -387,6 +403,7 @@ export class Runtime implements Invoker {
       ...this.retiring,
     ]);
     await Promise.all([eventsSettled, sourcesClosed]);
+    await this.ipc?.close();
     await this.messaging.close();
     this.sweeper.stop();
     this.logs.closeAll();
@@ -522,15 +539,7 @@ export class Runtime implements Invoker {
       devices: launch.container ? deviceRules(fn) : undefined,
     });
     try {
-      return new ExecutableWorker(fn, hooks, {
-        launcherPath: this.launcherPath,
-        executable: launch.executable,
-        env: cgroup ? { ...launch.env, NANOLAMBDA_CGROUP_PROCS: cgroup.procsFiles } : launch.env,
-        log: this.logs.workerLog(fn),
-        ringBytes: this.options.ringBytes ?? DEFAULT_RING_BYTES,
-        cgroup,
-        container: launch.container,
-      });
+      return this.workers.create(fn, hooks, { launch, log: this.logs.workerLog(fn), cgroup });
     } catch (error) {
       void cgroup?.remove().catch(() => undefined);
       throw error;

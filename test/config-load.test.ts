@@ -39,6 +39,9 @@ describe.each([
       accountId: ACCOUNT,
       qualifier: 'prod',
       version: '3', // through Nanolambda.Aliases
+      runtime: 'executable',
+      runtimeId: 'arn:aws:greengrass:::runtime/function/executable',
+      handler: 'sensor_reader',
       executable: path.join(dir, 'code/sensor/sensor_reader'),
       execArgs: ['--port', '8', '--name', 'living room'],
       encoding: 'binary',

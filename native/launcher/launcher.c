@@ -8,7 +8,8 @@
  * The host spawns it with the channel's memfd on fd 3 and the worker end of
  * its socket pair on fd 4 (NANOLAMBDA_SHM_FD=3, NANOLAMBDA_SOCK_FD=4 in the
  * environment) and its isolation settings in NANOLAMBDA_* variables
- * (settings.h). The launcher checks those descriptors, ties its lifetime to
+ * (settings.h); with NANOLAMBDA_CHANNEL=none (a runtime program speaking
+ * HTTP) there is no channel, and /dev/null on both. The launcher checks those descriptors, ties its lifetime to
  * the host, gives the function a clean signal state, confines it (cgroups,
  * rlimits, run-as; confine.h) and execs the executable in place, so the
  * worker's pid is the launcher's. In GreengrassContainer mode it becomes
@@ -30,6 +31,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -59,6 +61,12 @@ static int nll_check_fd(int fd, int want_socket, const char *role) {
         return -1;
     }
     return 0;
+}
+
+/* NANOLAMBDA_CHANNEL=none: the worker has no native channel. */
+static int nll_without_channel(void) {
+    const char *channel = getenv("NANOLAMBDA_CHANNEL");
+    return channel != NULL && strcmp(channel, "none") == 0;
 }
 
 /* Dies with the host: a worker must never outlive the runtime that owns
@@ -148,7 +156,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s <executable> [args...]\n", nll_name);
         return NLL_EXIT_LAUNCHER;
     }
-    if (nll_check_fd(NLL_SHM_FD, 0, "NANOLAMBDA_SHM_FD") != 0 || nll_check_fd(NLL_SOCK_FD, 1, "NANOLAMBDA_SOCK_FD") != 0)
+    /* Runtime programs (Python, Node.js, a bootstrap) talk HTTP instead: the
+     * host gives them /dev/null on fds 3 and 4, which stay occupied so that
+     * nothing opened later lands where the container code expects them. */
+    if (!nll_without_channel() &&
+        (nll_check_fd(NLL_SHM_FD, 0, "NANOLAMBDA_SHM_FD") != 0 || nll_check_fd(NLL_SOCK_FD, 1, "NANOLAMBDA_SOCK_FD") != 0))
         return NLL_EXIT_LAUNCHER;
     host = getppid();
     if (nll_follow_parent(host) != 0 || nll_reset_signals() != 0 || nll_read_settings(&settings) != 0)

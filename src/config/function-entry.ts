@@ -2,10 +2,10 @@
 //
 // Defaults and decisions (Greengrass V1's unless said):
 // - Timeout: seconds, 1..900, default 3 (applies per request, pinned too).
-// - EncodingType: default 'binary', not Greengrass's 'json', because every
-//   function nanolambda runs today is a C executable and executables must be
-//   binary. 'json' is accepted: the executable still receives the raw bytes;
-//   the setting only reaches the worker as ENCODING_TYPE.
+// - EncodingType for executables: default 'binary', not Greengrass's 'json':
+//   executables must be binary. 'json' is accepted: the executable still
+//   receives the raw bytes; the setting only reaches the worker as
+//   ENCODING_TYPE.
 // - IsolationMode: the function's Environment.Execution, else
 //   DefaultConfig.Execution, else GreengrassContainer.
 // - MemorySize (KB): GreengrassContainer defaults to 16384 KB (the console's
@@ -18,8 +18,16 @@
 // - AccessSysfs (default false) and ResourceAccessPolicies on volumes and
 //   devices (resources.ts) need GreengrassContainer mode: NoContainer
 //   refuses them rather than silently giving the host's view.
-// - FunctionRuntimeOverride is validated for shape and not used.
+// - The runtime: FunctionRuntimeOverride, else Nanolambda.Functions' Runtime,
+//   else Greengrass's executable runtime (function-runtime.ts). Python and
+//   Node.js functions give their handler as Executable, and their code as a
+//   directory; a custom runtime runs its code's `bootstrap`.
+// - EncodingType defaults to json for Python and Node.js (Greengrass's
+//   default), binary otherwise.
+import fs from 'node:fs';
 import { resolve as resolvePath } from 'node:path'; // `path` names JSON paths in this file
+import { EXECUTABLE_RUNTIME } from '../lambda/store/runtimes';
+import { handlerProblem, runtimeKindOf, type RuntimeKind } from './function-runtime';
 import { formatFunctionArn, isVersionNumber, parseFunctionArn } from '../registry/arn';
 import { ExecutableOutsideCodeError, resolveExecutable } from './code-path';
 import { splitExecArgs } from './exec-args';
@@ -89,12 +97,19 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     'Pinned',
     'Timeout',
   ]);
-  const executable = f.pattern(cfg.Executable, `${cfgPath}.Executable`, /^\S+$/, 'the executable file name (no spaces)');
-  const encoding = cfg.EncodingType === undefined ? 'binary' : f.oneOf(cfg.EncodingType, `${cfgPath}.EncodingType`, ENCODINGS);
+  const executable = f.pattern(cfg.Executable, `${cfgPath}.Executable`, /^\S+$/, 'the executable file name, or a handler (no spaces)');
+  const settings = ctx.local.functions.get(arn) ?? DEFAULT_SETTINGS;
+  const runtime = functionRuntime(cfg.FunctionRuntimeOverride, settings.runtime, cfgPath, childPath('Nanolambda.Functions', arn), f);
+  if (runtime.kind === 'python' || runtime.kind === 'nodejs') {
+    const problem = handlerProblem(executable);
+    if (problem) throw f.error(`${cfgPath}.Executable`, `${runtime.id} takes a handler here, found ${describe(executable)}: ${problem}`);
+  }
+  // Greengrass's default is json; executables (and custom runtimes) take bytes as they come.
+  const defaultEncoding: EncodingType = runtime.kind === 'python' || runtime.kind === 'nodejs' ? 'json' : 'binary';
+  const encoding = cfg.EncodingType === undefined ? defaultEncoding : f.oneOf(cfg.EncodingType, `${cfgPath}.EncodingType`, ENCODINGS);
   const timeoutS =
     cfg.Timeout === undefined ? DEFAULT_TIMEOUT_S : f.integer(cfg.Timeout, `${cfgPath}.Timeout`, 1, MAX_TIMEOUT_S, 'seconds');
   const pinned = cfg.Pinned === undefined ? false : f.boolean(cfg.Pinned, `${cfgPath}.Pinned`);
-  if (cfg.FunctionRuntimeOverride !== undefined) f.string(cfg.FunctionRuntimeOverride, `${cfgPath}.FunctionRuntimeOverride`);
 
   let execArgs: string[] = [];
   if (cfg.ExecArgs !== undefined) {
@@ -133,14 +148,19 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
   const codeRoot = resolvePath(ctx.baseDir, codePath);
   checkPathCharacters(codeRoot, codeKey, f);
   let file: string;
-  try {
-    file = resolveExecutable(codePath, executable, ctx.baseDir);
-  } catch (err) {
-    throw f.error(err instanceof ExecutableOutsideCodeError ? `${cfgPath}.Executable` : codeKey, (err as Error).message);
+  if (runtime.kind === 'python' || runtime.kind === 'nodejs') {
+    file = codeRoot;
+    if (!isDirectory(codeRoot)) throw f.error(codeKey, `${runtime.id} code must be a directory holding the handler's module, found ${describe(codeRoot)}`);
+  } else {
+    try {
+      // A custom runtime's program is always its code's `bootstrap`.
+      file = resolveExecutable(codePath, runtime.kind === 'provided' ? 'bootstrap' : executable, ctx.baseDir);
+    } catch (err) {
+      throw f.error(err instanceof ExecutableOutsideCodeError ? `${cfgPath}.Executable` : codeKey, (err as Error).message);
+    }
   }
 
   const settingsKey = childPath('Nanolambda.Functions', arn);
-  const settings = ctx.local.functions.get(arn) ?? DEFAULT_SETTINGS;
   if (pinned && settings.maxInstances !== undefined && settings.maxInstances !== 1) {
     throw f.error(
       `${settingsKey}.MaxInstances`,
@@ -160,6 +180,9 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     accountId: parsed.accountId,
     qualifier: parsed.qualifier,
     version: runningVersion(arn, parsed.qualifier, ctx.local.aliases),
+    runtime: runtime.kind,
+    runtimeId: runtime.id,
+    handler: executable,
     executable: file,
     execArgs,
     encoding,
@@ -252,4 +275,25 @@ export function parseExecution(value: unknown, path: string, f: Fields, allowRoo
   const runAs = ex.RunAs === undefined ? NO_RUN_AS : parseRunAs(ex.RunAs, `${path}.RunAs`, f, allowRoot);
   const isolationMode = ex.IsolationMode === undefined ? undefined : f.oneOf(ex.IsolationMode, `${path}.IsolationMode`, ISOLATION_MODES);
   return { isolationMode, runAs };
+}
+
+/** The entry's runtime: FunctionRuntimeOverride, else Nanolambda.Functions' Runtime, else the executable runtime. */
+function functionRuntime(override: unknown, setting: string | undefined, cfgPath: string, settingsPath: string, f: Fields): { kind: RuntimeKind; id: string } {
+  const [id, where] =
+    override !== undefined
+      ? [f.pattern(override, `${cfgPath}.FunctionRuntimeOverride`, /^\S+$/, 'a Lambda runtime identifier, like "python3.11"'), `${cfgPath}.FunctionRuntimeOverride`]
+      : setting !== undefined
+        ? [setting, `${settingsPath}.Runtime`]
+        : [EXECUTABLE_RUNTIME, ''];
+  const kind = runtimeKindOf(id);
+  if (typeof kind !== 'string') throw f.error(where, kind.unsupported);
+  return { kind, id };
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

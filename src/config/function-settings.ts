@@ -49,6 +49,8 @@ export interface FunctionSettings {
   maxOpenFiles: number;
   coreFileBytes: number;
   tmpBytes: number;
+  /** The Lambda runtime (python3.11, nodejs20.x, provided.al2, ...) when the group entry does not say (FunctionRuntimeOverride). */
+  runtime: string | undefined;
 }
 
 export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
@@ -66,6 +68,7 @@ export const DEFAULT_SETTINGS: Readonly<FunctionSettings> = Object.freeze({
   maxOpenFiles: 1024,
   coreFileBytes: 0,
   tmpBytes: 16384 * 1024,
+  runtime: undefined,
 });
 
 const KEYS = [
@@ -83,6 +86,7 @@ const KEYS = [
   'MaxOpenFiles',
   'CoreFileSizeKB',
   'TmpSizeKB',
+  'Runtime',
 ] as const;
 const LOG_LEVELS = ['INFO', 'WARN'] as const;
 
@@ -111,6 +115,7 @@ export function parseFunctionSettings(value: unknown, p: string, f: Fields, base
     maxOpenFiles: obj.MaxOpenFiles === undefined ? d.maxOpenFiles : f.integer(obj.MaxOpenFiles, `${p}.MaxOpenFiles`, 16, 1_048_576),
     coreFileBytes: kilobytes(obj.CoreFileSizeKB, `${p}.CoreFileSizeKB`, f, 0, d.coreFileBytes),
     tmpBytes: kilobytes(obj.TmpSizeKB, `${p}.TmpSizeKB`, f, 64, d.tmpBytes),
+    runtime: obj.Runtime === undefined ? undefined : f.pattern(obj.Runtime, `${p}.Runtime`, /^\S+$/, 'a Lambda runtime identifier, like "python3.11"'),
   };
 }
 

@@ -143,6 +143,7 @@ export function parseGroup(json: unknown, file: string, baseDir: string): GroupC
     shutdownGraceMs: local.shutdownGraceMs,
     allowFunctionsToRunAsRoot: local.allowFunctionsToRunAsRoot,
     allowIsolationFallback: local.allowIsolationFallback,
+    ipcPort: local.ipcPort,
   };
 }
 

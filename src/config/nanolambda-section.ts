@@ -8,7 +8,10 @@
 //     "Runtime":     { "MaxConcurrentWorkers": 25,                    on-demand workers of all functions, 1..10000
 //                      "ShutdownGraceSeconds": 5,                     in-flight work may finish this long on stop, 0..300
 //                      "AllowFunctionsToRunAsRoot": false,            RunAs Uid or Gid 0 accepted (see run-as.ts)
-//                      "AllowIsolationFallback": false },             see below
+//                      "AllowIsolationFallback": false,               see below
+//                      "IpcPort": 0 },                                the Greengrass IPC for Python and Node.js
+//                                                                     functions (127.0.0.1; 0: a free port, which
+//                                                                     they find in GG_DAEMON_PORT)
 //     "Http":        { "Host": "127.0.0.1", "Port": 3001,             optional, default as shown;
 //                      "Auth": "SigV4" } | false,                     "None" only on a loopback Host
 //     "LogDir":      "<path>",                                        optional, default <config dir>/logs
@@ -65,6 +68,8 @@ export interface NanolambdaSection {
   shutdownGraceMs: number;
   allowFunctionsToRunAsRoot: boolean;
   allowIsolationFallback: boolean;
+  /** The Greengrass IPC server's port on 127.0.0.1 (0: any free one). */
+  ipcPort: number;
   http: { host: string; port: number } | undefined;
   /** How the endpoint authenticates: SigV4 against the gateway's keys, or not at all (loopback only). */
   httpAuth: 'SigV4' | 'None';
@@ -123,9 +128,11 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
   let shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_S * 1000;
   let allowFunctionsToRunAsRoot = false;
   let allowIsolationFallback = false;
+  let ipcPort = 0;
   if (obj.Runtime !== undefined) {
     const r = f.object(obj.Runtime, `${P}.Runtime`);
-    f.onlyKeys(r, `${P}.Runtime`, ['MaxConcurrentWorkers', 'ShutdownGraceSeconds', 'AllowFunctionsToRunAsRoot', 'AllowIsolationFallback']);
+    f.onlyKeys(r, `${P}.Runtime`, ['MaxConcurrentWorkers', 'ShutdownGraceSeconds', 'AllowFunctionsToRunAsRoot', 'AllowIsolationFallback', 'IpcPort']);
+    if (r.IpcPort !== undefined) ipcPort = f.integer(r.IpcPort, `${P}.Runtime.IpcPort`, 0, 65535);
     if (r.MaxConcurrentWorkers !== undefined) maxConcurrentWorkers = f.integer(r.MaxConcurrentWorkers, `${P}.Runtime.MaxConcurrentWorkers`, 1, 10_000);
     if (r.ShutdownGraceSeconds !== undefined) {
       shutdownGraceMs = f.integer(r.ShutdownGraceSeconds, `${P}.Runtime.ShutdownGraceSeconds`, 0, 300, 'seconds') * 1000;
@@ -188,6 +195,7 @@ export function parseNanolambdaSection(value: unknown, f: Fields, baseDir: strin
     shutdownGraceMs,
     allowFunctionsToRunAsRoot,
     allowIsolationFallback,
+    ipcPort,
     http,
     httpAuth,
     logDir,

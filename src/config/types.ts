@@ -2,6 +2,7 @@
 // validation (see load-group.ts). Field names follow the Greengrass API;
 // units are converted (MemorySize KB -> bytes, Timeout s -> ms).
 import type { LogLevel } from '../logs/system-log';
+import type { RuntimeKind } from './function-runtime';
 import type { DeviceSpec } from './devices';
 import type { MqttBrokerConfig } from './mqtt-section';
 import type { CloudConfig } from '../cloud/cloud-config';
@@ -25,7 +26,13 @@ export interface FunctionSpec {
   qualifier: string;
   /** The version this entry runs: a number as a string, or '$LATEST'. */
   version: string;
-  /** Absolute path of the executable to run. */
+  /** Which kind of worker runs it (function-runtime.ts). */
+  runtime: RuntimeKind;
+  /** The Lambda runtime identifier (python3.11, nodejs20.x, provided.al2, or Greengrass's executable runtime ARN). */
+  runtimeId: string;
+  /** Python and Node.js: "module.function" / "file.export"; the executable's name otherwise. */
+  handler: string;
+  /** Absolute path of the executable to run (a custom runtime's bootstrap); the code directory for Python and Node.js. */
   executable: string;
   execArgs: string[];
   encoding: EncodingType;
@@ -130,6 +137,8 @@ export interface GroupConfig {
   allowFunctionsToRunAsRoot: boolean;
   /** A function whose isolation this machine cannot give runs with rlimits only instead of failing to deploy. */
   allowIsolationFallback: boolean;
+  /** The Greengrass IPC server's port on 127.0.0.1 (0: any free one; functions read GG_DAEMON_PORT). */
+  ipcPort: number;
   /** The runtime's own log level (<LogDir>/system/runtime.log). */
   logLevel: LogLevel;
   /** Largest message the router takes, in bytes. */

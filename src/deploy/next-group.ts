@@ -6,7 +6,7 @@
 import type { FunctionSpec, GroupConfig } from '../config/types';
 import { NanolambdaError } from '../errors';
 
-const RESTART_FIELDS = ['stateDir', 'logDir', 'logRotation', 'logLevel', 'http', 'httpAuth', 'mqtt', 'cloud', 'maxConcurrentWorkers'] as const;
+const RESTART_FIELDS = ['stateDir', 'logDir', 'logRotation', 'logLevel', 'http', 'httpAuth', 'mqtt', 'cloud', 'ipcPort', 'maxConcurrentWorkers'] as const;
 
 /** The group to switch to, with unchanged entries replaced by the running ones. Throws when a restart is needed. */
 export function nextGroup(running: GroupConfig, next: GroupConfig): GroupConfig {

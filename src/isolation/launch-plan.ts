@@ -14,6 +14,8 @@ export const CONTAINER_CODE_DIR = '/lambda';
  * container's own.
  */
 export const CONTAINER_SDK_LIB_DIR = '/nanolambda/lib';
+/** Where a container sees nanolambda's runtime programs (runtimes/python, runtimes/nodejs), for the same reason. */
+export const CONTAINER_RUNTIMES_DIR = '/nanolambda/runtimes';
 
 export interface LaunchContext {
   /** The runtime's own identity: a function running as it needs no switch. */
@@ -23,6 +25,8 @@ export interface LaunchContext {
   containerRoot: string;
   /** The host's directory of libaws-greengrass-core-sdk-c.so. */
   sdkLibDir: string;
+  /** The host's directory of nanolambda's runtime programs (<package>/runtimes). */
+  runtimesDir: string;
   /** Host paths no container may see: the runtime's state and logs, its config, every function's code. */
   hidden: readonly string[];
 }
@@ -42,6 +46,10 @@ export const NO_FALLBACK: Fallback = Object.freeze({ noContainer: false, ownIden
 export interface LaunchPlan {
   /** argv[0] for the launcher: the executable, inside the container when there is one. */
   executable: string;
+  /** The function's code directory as the worker sees it (its working directory). */
+  workDir: string;
+  /** nanolambda's runtime programs as the worker sees them. */
+  runtimesDir: string;
   /** The NANOLAMBDA_* variables the launcher reads (and removes). */
   env: Record<string, string>;
   container: boolean;
@@ -57,7 +65,7 @@ export function launchPlan(fn: FunctionSpec, ctx: LaunchContext, fallback: Fallb
   const codeDir = codeIsDirectory(fn) ? fn.codeRoot : path.dirname(fn.codeRoot);
   if (fn.isolationMode !== 'GreengrassContainer' || fallback.noContainer) {
     env.NANOLAMBDA_WORKDIR = codeDir;
-    return { executable: fn.executable, env, container: false };
+    return { executable: fn.executable, workDir: codeDir, runtimesDir: ctx.runtimesDir, env, container: false };
   }
   const inside = codeIsDirectory(fn)
     ? path.posix.join(CONTAINER_CODE_DIR, path.relative(fn.codeRoot, fn.executable))
@@ -71,6 +79,7 @@ export function launchPlan(fn: FunctionSpec, ctx: LaunchContext, fallback: Fallb
     ...ctx.hidden.map((hidden) => `hide\t${hidden}`),
     `bind\tro\t${realPath(fn.codeRoot)}\t${codeTarget}`,
     `bind\tro\t${realPath(ctx.sdkLibDir)}\t${CONTAINER_SDK_LIB_DIR}`,
+    ...(runsProgram(fn) ? [`bind\tro\t${realPath(ctx.runtimesDir)}\t${CONTAINER_RUNTIMES_DIR}`] : []),
     ...volumes.map((v) => `bind\t${v.readOnly ? 'ro' : 'rw'}\t${realPath(v.source)}\t${v.destination}`),
     ...fn.devices.map((d) => `device\t${d.readOnly ? 'ro' : 'rw'}\t${realPath(d.path)}\t${d.path}`),
     ...(fn.accessSysfs ? ['bind\tro\t/sys\t/sys'] : []),
@@ -81,11 +90,16 @@ export function launchPlan(fn: FunctionSpec, ctx: LaunchContext, fallback: Fallb
     NANOLAMBDA_CONTAINER_MOUNTS: lines.join('\n'),
     NANOLAMBDA_WORKDIR: CONTAINER_CODE_DIR,
   });
-  return { executable: inside, env, container: true };
+  return { executable: inside, workDir: CONTAINER_CODE_DIR, runtimesDir: CONTAINER_RUNTIMES_DIR, env, container: true };
+}
+
+/** Python and Node.js functions run nanolambda's runtime program on their code directory. */
+function runsProgram(fn: FunctionSpec): boolean {
+  return fn.runtime === 'python' || fn.runtime === 'nodejs';
 }
 
 function codeIsDirectory(fn: FunctionSpec): boolean {
-  return fn.codeRoot !== fn.executable;
+  return runsProgram(fn) || fn.codeRoot !== fn.executable;
 }
 
 function rlimits(fn: FunctionSpec, fallback: Fallback): string {

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { privateFiles } from '../config/private-files';
 import path from 'node:path';
 import type { FunctionSpec, GroupConfig } from '../config/types';
+import { runtimeProgram } from '../workers/runtime-program';
 import { workerEnvironment } from '../workers/worker-environment';
 import type { Controller } from './cgroup-hierarchy';
 import { whyNoContainers } from './container-probe';
@@ -14,9 +15,20 @@ import { checkIsolation } from './isolation-check';
 import { CONTAINER_SDK_LIB_DIR, launchPlan, NO_FALLBACK, realPath } from './launch-plan';
 
 export interface FunctionLaunch {
-  executable: string;
+  /** What the launcher execs (runtime-program.ts). */
+  argv: string[];
+  /** The function's code directory as its process sees it. */
+  workDir: string;
   env: NodeJS.ProcessEnv;
   container: boolean;
+}
+
+/** Where the package's native and runtime parts are on this host. */
+export interface PackageDirs {
+  /** libaws-greengrass-core-sdk-c.so's directory. */
+  sdkLibDir: string;
+  /** nanolambda's runtime programs (<package>/runtimes). */
+  runtimesDir: string;
 }
 
 const WITHOUT: Record<Controller, string> = {
@@ -46,7 +58,8 @@ export function probeMachine(launcherPath: string, missingControllers: ReadonlyM
 }
 
 /** Each function's launch on this machine; throws ISOLATION_UNAVAILABLE (isolation-check.ts). */
-export function planIsolation(group: GroupConfig, sdkLibDir: string, machine: MachineIsolation): Map<FunctionSpec, FunctionLaunch> {
+export function planIsolation(group: GroupConfig, dirs: PackageDirs, machine: MachineIsolation): Map<FunctionSpec, FunctionLaunch> {
+  const { sdkLibDir, runtimesDir } = dirs;
   const { missingControllers, noContainers } = machine;
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
@@ -68,9 +81,10 @@ export function planIsolation(group: GroupConfig, sdkLibDir: string, machine: Ma
   const hidden = [...new Set([...protectedPaths, ...protectedPaths.map(realPath)])];
   const plans = new Map<FunctionSpec, FunctionLaunch>();
   for (const fn of group.functions) {
-    const plan = launchPlan(fn, { uid, gid, containerRoot, sdkLibDir, hidden }, verdict.fallbacks.get(fn) ?? NO_FALLBACK);
+    const plan = launchPlan(fn, { uid, gid, containerRoot, sdkLibDir, runtimesDir, hidden }, verdict.fallbacks.get(fn) ?? NO_FALLBACK);
     const libDir = plan.container ? CONTAINER_SDK_LIB_DIR : sdkLibDir;
-    plans.set(fn, { executable: plan.executable, env: { ...workerEnvironment(fn, libDir), ...plan.env }, container: plan.container });
+    const program = runtimeProgram(fn, plan);
+    plans.set(fn, { argv: program.argv, workDir: plan.workDir, env: { ...workerEnvironment(fn, libDir), ...program.env, ...plan.env }, container: plan.container });
   }
   return plans;
 }

@@ -4,10 +4,11 @@
 // (<function ARN>:<alias> -> version), so the registry resolves names and
 // qualifiers for both alike.
 //
-// What runs today: C executables (Runtime arn:aws:greengrass:::runtime/
-// function/executable, Handler = the executable's path in the zip). Other
-// runtimes are stored and listed; their entries are left out, and invoking
-// them says why (see unrunnableReason).
+// What runs: C executables (Runtime arn:aws:greengrass:::runtime/function/
+// executable, Handler = the executable's path in the zip), Python 3 and
+// Node.js handlers, and custom runtimes (the zip's bootstrap). Other runtimes
+// (Java, .NET, Ruby) are stored and listed; their entries are left out, and
+// invoking them says why (see unrunnableReason).
 //
 // Decisions: Lambda-style MemorySize is in MB; functions run in
 // GreengrassContainer mode (their code lives in the state directory, which
@@ -24,7 +25,7 @@ import { parseFunctionArn } from '../registry/arn';
 import { packageDir } from './package';
 import type { FunctionConfiguration } from './store/configuration';
 import type { FunctionStore } from './store/function-store';
-import { EXECUTABLE_RUNTIME } from './store/runtimes';
+import { runtimeKindOf } from '../config/function-runtime';
 
 export interface ApiGroup {
   functions: FunctionSpec[];
@@ -57,19 +58,19 @@ export function apiGroup(store: FunctionStore, codeDir: string, isolation: ApiIs
 
 /** Why a stored function cannot be invoked here, or undefined when it can. */
 export function unrunnableReason(config: Pick<FunctionConfiguration, 'Runtime' | 'FunctionName'>): string | undefined {
-  if (config.Runtime === EXECUTABLE_RUNTIME) return undefined;
-  return (
-    `${config.FunctionName} has Runtime ${config.Runtime}: nanolambda runs C executables ` +
-    `(Runtime ${EXECUTABLE_RUNTIME}) so far; other runtimes are stored, not run`
-  );
+  const kind = runtimeKindOf(config.Runtime);
+  return typeof kind === 'string' ? undefined : `${config.FunctionName} has Runtime ${config.Runtime}: ${kind.unsupported}`;
 }
 
 function entryOf(config: FunctionConfiguration, codeDir: string, isolation: ApiIsolation): FunctionSpec | undefined {
-  if (unrunnableReason(config) !== undefined) return undefined;
+  const kind = runtimeKindOf(config.Runtime);
+  if (typeof kind !== 'string') return undefined;
   const root = packageDir(codeDir, config.CodeSha256);
   if (root === undefined) return undefined; // its package is gone: invoking says "not found"
-  const executable = path.join(root, config.Handler);
-  if (!executable.startsWith(`${root}${path.sep}`)) return undefined; // a Handler like ../x names nothing in the package
+  // Python and Node.js load their handler from the code; a custom runtime runs its bootstrap; an executable is its Handler.
+  const program = kind === 'python' || kind === 'nodejs' ? '' : kind === 'provided' ? 'bootstrap' : config.Handler;
+  const executable = program === '' ? root : path.join(root, program);
+  if (program !== '' && !executable.startsWith(`${root}${path.sep}`)) return undefined; // a Handler like ../x names nothing in the package
   const arn = parseFunctionArn(config.FunctionArn);
   const unqualifiedArn = `arn:aws:lambda:${arn.region}:${arn.accountId}:function:${config.FunctionName}`;
   const version = config.Version;
@@ -83,9 +84,13 @@ function entryOf(config: FunctionConfiguration, codeDir: string, isolation: ApiI
     accountId: arn.accountId,
     qualifier: version,
     version,
+    runtime: kind,
+    runtimeId: config.Runtime,
+    handler: config.Handler,
     executable,
     execArgs: [],
-    encoding: 'binary',
+    // Lambda's Python and Node.js runtimes hand handlers JSON; executables and bootstraps take bytes.
+    encoding: kind === 'python' || kind === 'nodejs' ? 'json' : 'binary',
     pinned: false,
     timeoutMs: config.Timeout * 1000,
     memoryBytes: isolation.memoryLimits ? config.MemorySize * 1024 * 1024 : undefined,

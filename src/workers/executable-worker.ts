@@ -7,7 +7,6 @@ import { nativeBinding, type ChannelHandle, type NativeBinding } from '../native
 import { encodeFrame, FrameReader, RequestStatus, type Frame, type ServiceRequest } from '../native/control';
 import { RESPONSE_PAYLOAD_LIMIT } from '../limits';
 import type { WorkerCgroup } from '../isolation/runtime-cgroups';
-import { childrenOf } from '../system/proc-children';
 import type { WorkerLog } from '../logs/worker-log';
 import {
   ErrorTypes,
@@ -23,6 +22,7 @@ import {
 import type { Invocation, Outcome } from './invocation';
 import { isStartError, spawnWorker, type WorkerProcess } from './spawn-worker';
 import type { Worker, WorkerHooks, WorkerState } from './worker';
+import { functionPidOf, pipeOutput, signalGroup, stopProcess } from './worker-process';
 
 /** Result status values (NLW_STATUS_* in native/wire/nlw_channel.h). */
 const STATUS_SUCCESS = 0;
@@ -42,13 +42,11 @@ const SMALL_RESULT_BYTES = 1024;
 const WORKER_READY = 1;
 /** duration_ns saturates here (a handler that ran 4.29 s or longer): use host time. */
 const DURATION_SATURATED = 0xffffffff;
-/** After the process exited, how long stop() waits for the rest of its output. */
-const OUTPUT_DRAIN_MS = 200;
 
 export interface ExecutableWorkerOptions {
   launcherPath: string;
-  /** The executable's path as the launcher execs it (inside the container, in GreengrassContainer mode). */
-  executable: string;
+  /** The executable and its arguments as the launcher execs them (the path inside the container, in GreengrassContainer mode). */
+  argv: string[];
   /** Environment of the function process (already complete). */
   env: NodeJS.ProcessEnv;
   /** Where the worker's stdout and stderr (pipes) and its invocations' START/END/REPORT lines go. */
@@ -107,8 +105,7 @@ export class ExecutableWorker implements Worker {
       // session and process group, so that stopping the worker also stops
       // whatever the function forked.
       const spawnOptions = { env: options.env, shmFd: opened.shmFd, workerFd: opened.workerFd };
-      const args = [options.executable, ...fn.execArgs];
-      child = spawnWorker(this.native, options.launcherPath, args, spawnOptions, (code, signal) => {
+      child = spawnWorker(this.native, options.launcherPath, options.argv, spawnOptions, (code, signal) => {
         this.onExit(code, signal);
         exited();
       });
@@ -132,7 +129,7 @@ export class ExecutableWorker implements Worker {
     }
     this.pid = child?.pid;
     this.log.spawned(this.pid);
-    this.outputClosed = this.readOutput(child);
+    this.outputClosed = pipeOutput(child, this.log);
     this.socket = new net.Socket({ fd: opened.hostFd, readable: true, writable: true });
     this.socket.on('data', (chunk: Buffer) => this.onSocketData(chunk));
     // A worker that does not read its replies must not make us buffer them
@@ -143,11 +140,7 @@ export class ExecutableWorker implements Worker {
   }
 
   get functionPid(): number | undefined {
-    // In a container: the relay's one child is the container's init, whose
-    // first child is the function (container.h).
-    if (!this.container || this.pid === undefined) return this.pid;
-    const init = childrenOf(this.pid)[0];
-    return init === undefined ? undefined : childrenOf(init)[0];
+    return functionPidOf(this.pid, this.container);
   }
 
   get inFlight(): number {
@@ -205,43 +198,12 @@ export class ExecutableWorker implements Worker {
   }
 
   stop(graceMs: number): Promise<void> {
-    if (this.state !== 'exited' && this.state !== 'stopping') {
+    const alreadyStopping = this.state === 'exited' || this.state === 'stopping';
+    if (!alreadyStopping) {
       this.state = 'stopping';
       this.send({ shutdown: {} });
-      this.signal('SIGTERM');
-      const timer = setTimeout(() => this.signal('SIGKILL'), graceMs);
-      timer.unref();
-      void this.exitPromise.then(() => clearTimeout(timer));
     }
-    // Its last words reach the log: the pipes close just after the exit
-    // (later only if something it forked escaped with them).
-    return this.exitPromise.then(() => {
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, OUTPUT_DRAIN_MS);
-        timer.unref();
-      });
-      return Promise.race([this.outputClosed, late]).then(() => clearTimeout(timer));
-    });
-  }
-
-  /** Read stdout and stderr into the log; resolves when both closed. */
-  private readOutput(child: WorkerProcess | undefined): Promise<void> {
-    if (child === undefined) return Promise.resolve();
-    const streams = [child.stdout, child.stderr];
-    let open = streams.length;
-    return new Promise((resolve) => {
-      for (const stream of streams) {
-        stream.on('data', (chunk: Buffer) => this.log.output(chunk));
-        // A broken pipe shows up as the child's exit; nothing to add here.
-        stream.on('error', () => undefined);
-        stream.once('close', () => {
-          if (--open > 0) return;
-          this.log.outputEnded();
-          resolve();
-        });
-      }
-    });
+    return stopProcess(this.pid, graceMs, this.exitPromise, this.outputClosed, alreadyStopping);
   }
 
   /** Host-measured run time of an invocation that has no worker-measured one. */
@@ -253,17 +215,7 @@ export class ExecutableWorker implements Worker {
   private terminate(): void {
     if (this.state === 'exited') return;
     this.state = 'stopping';
-    this.signal('SIGKILL');
-  }
-
-  /** Signal the worker's whole process group (the function's children too). */
-  private signal(signal: NodeJS.Signals): void {
-    if (this.pid === undefined) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // ESRCH: the group is gone already.
-    }
+    signalGroup(this.pid, 'SIGKILL');
   }
 
   /** Take one result for the head invocation and turn it into an outcome. */
@@ -393,7 +345,7 @@ export class ExecutableWorker implements Worker {
     const busyId = status[1]!;
     this.state = 'exited';
     // Whatever the function forked goes with it.
-    this.signal('SIGKILL');
+    signalGroup(this.pid, 'SIGKILL');
     this.socket.destroy();
     this.native.channelClose(this.channel);
 

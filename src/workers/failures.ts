@@ -9,6 +9,7 @@ import type { Outcome } from './invocation';
 /** errorType values of the failures below (also the REPORT line's Error Type). */
 export const ErrorTypes = {
   timedOut: 'Sandbox.Timedout',
+  initTimedOut: 'Runtime.InitTimeout',
   exit: 'Runtime.ExitError',
   invalidResponse: 'Runtime.InvalidResponse',
   responseTooLarge: 'Function.ResponseSizeTooLarge',
@@ -33,6 +34,11 @@ export function handledError(message: Buffer): Outcome {
 
 export function timedOut(timeoutMs: number, requestId?: string): Outcome {
   return unhandled(ErrorTypes.timedOut, `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`, requestId);
+}
+
+/** The runtime did not ask for work within Lambda's INIT limit. */
+export function initTimedOut(limitMs: number, requestId?: string): Outcome {
+  return unhandled(ErrorTypes.initTimedOut, `the runtime did not finish initialising within ${(limitMs / 1000).toFixed(2)} seconds`, requestId);
 }
 
 const signalWords: Record<string, string> = {
@@ -76,12 +82,12 @@ export function outOfMemory(limitBytes: number | undefined, requestId?: string):
   );
 }
 
-export function exitedBeforeReady(code: number | null, signal: NodeJS.Signals | null, requestId?: string): Outcome {
-  return unhandled(
-    ErrorTypes.exit,
-    `Runtime exited before it started handling invocations (did main() call gg_runtime_start?): ${describeExit(code, signal)}`,
-    requestId,
-  );
+/**
+ * `hint` says what starting means for this kind of worker (an executable's
+ * main() calling gg_runtime_start; a runtime program loading its handler).
+ */
+export function exitedBeforeReady(code: number | null, signal: NodeJS.Signals | null, requestId?: string, hint = 'did main() call gg_runtime_start?'): Outcome {
+  return unhandled(ErrorTypes.exit, `Runtime exited before it started handling invocations (${hint}): ${describeExit(code, signal)}`, requestId);
 }
 
 export function protocolViolation(detail: string, requestId?: string): Outcome {

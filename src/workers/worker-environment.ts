@@ -1,6 +1,7 @@
 // The environment a Greengrass V1 function process expects
 // (shared/spec/greengrass-v1.md §2.1), plus the channel descriptors of the
 // native bridge. Functions get a clean environment, not the host's.
+import os from 'node:os';
 import type { FunctionSpec } from '../config/types';
 
 export const ROUTER_FUNCTION_ARN = 'arn:aws:lambda:::function:GGRouter';
@@ -33,7 +34,8 @@ export function workerEnvironment(fn: FunctionSpec, sdkLibDir: string): NodeJS.P
     AWS_DEFAULT_REGION: fn.region,
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: fn.version,
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: fn.memoryBytes ? String(Math.floor(fn.memoryBytes / (1024 * 1024))) : '',
+    // Without a limit, the machine's memory: what it may use (Lambda always gives a number).
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(Math.floor((fn.memoryBytes ?? os.totalmem()) / (1024 * 1024))),
     NANOLAMBDA_SHM_FD: '3',
     NANOLAMBDA_SOCK_FD: '4',
   });

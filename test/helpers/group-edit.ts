@@ -29,3 +29,19 @@ export function addSecret(file: string, secret: { id: string; arn: string; value
     json.Nanolambda.Secrets = { ...json.Nanolambda.Secrets, [secret.id]: { FromFile: secret.valueFile } };
   });
 }
+
+/**
+ * Make functions of the group Lambda functions of `runtime` (python3.11,
+ * nodejs20.x, provided.al2), as Greengrass names them: the runtime in
+ * FunctionRuntimeOverride, the handler in Executable.
+ */
+export function useRuntime(file: string, runtime: string, handlers: ReadonlyMap<string, string>): void {
+  editGroup(file, (json) => {
+    for (const entry of json.FunctionDefinitionVersion.Functions) {
+      const handler = handlers.get(entry.FunctionArn);
+      if (handler === undefined) continue;
+      entry.FunctionConfiguration.Executable = handler;
+      entry.FunctionConfiguration.FunctionRuntimeOverride = runtime;
+    }
+  });
+}
