@@ -5,6 +5,7 @@ import { NanolambdaError } from '../errors';
 import { parseArgs } from './args';
 import { UsageError } from './cli-error';
 import type { Command } from './command';
+import { benchCommand } from './commands/bench';
 import { credentialsCommand } from './commands/credentials';
 import { demoCommand } from './commands/demo';
 import { deployCommand } from './commands/deploy';
@@ -13,7 +14,7 @@ import { logsCommand } from './commands/logs';
 import { psCommand } from './commands/ps';
 import { startCommand } from './commands/start';
 
-const commands: Command[] = [startCommand, deployCommand, invokeCommand, psCommand, logsCommand, credentialsCommand, demoCommand];
+const commands: Command[] = [startCommand, deployCommand, invokeCommand, psCommand, logsCommand, credentialsCommand, demoCommand, benchCommand];
 
 function topUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
