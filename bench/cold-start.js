@@ -4,54 +4,51 @@
 // (16 MB) and NoContainer with a 16 MB MemorySize; each round invokes every
 // one of them cold (no worker: the invocation starts one), then once warm
 // (the worker it just started), then stops that worker through its pool, so
-// the next round is cold again. The cases alternate round by round, in a
-// rotating order, so machine noise hits them alike. A cold start is the time
-// of runtime.invoke() with a 64-byte payload, from the call to the response.
+// the next round is cold again. Beside each, the same function with a warm
+// pool (MinWarm 1): the first invocation once the pool has pre-started its
+// worker, then that worker is stopped and the time until the pool has a
+// ready worker again (its own signal: a worker in state 'ready') is the
+// refill. The cases alternate round by round, in a rotating order, so
+// machine noise hits them alike. An invocation's time is that of
+// runtime.invoke() with a 64-byte payload, from the call to the response.
 // Prints a table (targets from issue 4 beside it: met or missed) and JSON
 // lines; it asserts nothing.
 //
-//   node bench/cold-start.js [--quick] [--json FILE]
+//   node bench/cold-start.js [--quick] [--smoke] [--json FILE]
 'use strict';
-const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Runtime } = require('../dist/index.js');
-const { benchOptions, percentile } = require('./common.js');
-const { parseGroup } = require('../dist/config/load-group.js');
+const { benchOptions, sleep, scratchDir, runCase, latencyFigures, writeJson } = require('./common.js');
+const { functionGroup, identityOf } = require('./function-group.js');
 
-const { quick, jsonOut } = benchOptions();
-const root = path.resolve(__dirname, '..');
-const ECHO = path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples', 'echo');
-const ROUNDS = quick ? 20 : 200;
+const { quick, smoke, jsonOut } = benchOptions();
+const ROUNDS = smoke ? 3 : quick ? 20 : 200;
 const PAYLOAD = Buffer.alloc(64, 0x63);
 const STOP_GRACE_MS = 2000;
-const CASES = [
+/** How long a warm pool may take to have a ready worker again before the run fails. */
+const REFILL_TIMEOUT_MS = 10000;
+const ON_DEMAND = [
   { fn: 'cold-nocontainer', label: 'NoContainer', isolation: 'NoContainer', targetMs: 3 },
   { fn: 'cold-container', label: 'GreengrassContainer 16MB', isolation: 'GreengrassContainer', memoryKb: 16384, targetMs: 15 },
   { fn: 'cold-nocontainer-mem', label: 'NoContainer+MemorySize 16MB', isolation: 'NoContainer', memoryKb: 16384, targetMs: 3 },
 ];
+// The same functions with a warm pool: MinWarm 1 pre-starts a worker and replaces it when it goes.
+const WARM_POOL = ON_DEMAND.map((c) => ({ ...c, fn: c.fn.replace(/^cold-/, 'pool-'), minWarm: 1 }));
+const CASES = [...ON_DEMAND, ...WARM_POOL];
 const results = [];
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-cold-'));
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const scratch = scratchDir('cold');
 
 /** The group: one function per case, the echo executable each; RunAs omitted unless asRoot. */
 function benchGroup(cases, asRoot, attempt) {
-  const functions = [];
-  const code = {};
-  const settings = {};
-  for (const c of cases) {
-    const arn = `arn:aws:lambda:us-east-1:123456789012:function:${c.fn}:1`;
-    code[arn] = ECHO;
-    settings[arn] = { MaxInstances: 1 };
-    const execution = { IsolationMode: c.isolation, ...(asRoot ? { RunAs: { Uid: 0, Gid: 0 } } : {}) };
-    const memory = c.memoryKb === undefined ? {} : { MemorySize: c.memoryKb };
-    const config = { Executable: 'echo', EncodingType: 'binary', Timeout: 10, Pinned: false, ...memory, Environment: { Execution: execution } };
-    functions.push({ Id: c.fn, FunctionArn: arn, FunctionConfiguration: config });
-  }
-  const dir = path.join(scratch, `run-${attempt}`);
-  const runtime = { AllowFunctionsToRunAsRoot: asRoot, MaxConcurrentWorkers: 100 };
-  const local = { Code: code, Functions: settings, Http: false, StateDir: path.join(dir, 'state'), LogDir: path.join(dir, 'logs'), Runtime: runtime };
-  return parseGroup({ FunctionDefinitionVersion: { Functions: functions }, Nanolambda: local }, '<bench-cold-start>', root);
+  const functions = cases.map((c) => ({
+    name: c.fn,
+    isolation: c.isolation,
+    memoryKb: c.memoryKb,
+    settings: { MaxInstances: 1, ...(c.minWarm ? { MinWarm: c.minWarm } : {}) },
+  }));
+  const options = { dir: path.join(scratch.dir, `run-${attempt}`), timeout: 10, asRoot, runtime: { MaxConcurrentWorkers: 100 } };
+  return functionGroup(functions, options, '<bench-cold-start>');
 }
 
 /**
@@ -62,15 +59,18 @@ function benchGroup(cases, asRoot, attempt) {
 async function startRuntime(cases, asRoot, attempt) {
   for (;;) {
     try {
-      return { runtime: await Runtime.start({ group: benchGroup(cases, asRoot, attempt++), http: false }), cases, attempt };
+      const runtime = await Runtime.start({ group: benchGroup(cases, asRoot, attempt++), http: false });
+      scratch.onCleanup(() => runtime.stop());
+      return { runtime, cases, attempt };
     } catch (error) {
       if (error?.code !== 'ISOLATION_UNAVAILABLE') throw error;
       const refused = cases.filter((c) => error.message.includes(`${c.fn}: `));
       if (refused.length === 0 || refused.length === cases.length) throw error;
       for (const c of refused) {
         const why = error.message.split('\n').filter((line) => line.includes(`${c.fn}: `)).map((line) => line.trim());
-        console.log(`SKIPPED ${c.label}: this machine cannot isolate it (${why.join('; ')})`);
-        results.push({ case: `cold ${c.label}`, skipped: why.join('; ') });
+        const name = `${c.minWarm ? 'warm-pool' : 'cold'} ${c.label}`;
+        console.log(`SKIPPED ${name}: this machine cannot isolate it (${why.join('; ')})`);
+        results.push({ case: name, skipped: why.join('; ') });
       }
       cases = cases.filter((c) => !refused.includes(c));
     }
@@ -100,12 +100,40 @@ async function stopWorker(runtime, c) {
   if (pool.workers.length !== 0) throw new Error(`${c.fn}: a worker is still there after stop`);
 }
 
+/**
+ * Wait until the pool has a ready worker with nothing to do: the pool's own
+ * signal that the next invocation is warm. Polled once per event-loop turn
+ * (setImmediate), so the wait ends within a turn of the worker's Hello.
+ */
+function untilWarm(runtime, c) {
+  const pool = poolOf(runtime, c);
+  const deadline = performance.now() + REFILL_TIMEOUT_MS;
+  return new Promise((resolve, reject) => {
+    const look = () => {
+      if (pool.workers.some((w) => w.state === 'ready' && w.inFlight === 0)) resolve(performance.now());
+      else if (performance.now() > deadline) reject(new Error(`${c.fn}: no warm worker within ${REFILL_TIMEOUT_MS} ms (MinWarm ${c.minWarm})`));
+      else setImmediate(look);
+    };
+    look();
+  });
+}
+
+/** Stop a warm pool's worker; → ms from the stop call until the pool has a ready worker again. */
+async function refill(runtime, c) {
+  const pool = poolOf(runtime, c);
+  const t0 = performance.now();
+  await Promise.all(pool.workers.map((worker) => worker.stop(STOP_GRACE_MS)));
+  return (await untilWarm(runtime, c)) - t0;
+}
+
 /** Every case once (page cache, code paths) and the identity check: returns the error of a case that fails. */
 async function probe(runtime, cases) {
   for (const c of cases) {
     try {
+      if (c.minWarm) await untilWarm(runtime, c);
       await timedInvoke(runtime, c);
-      await stopWorker(runtime, c);
+      if (c.minWarm) await refill(runtime, c);
+      else await stopWorker(runtime, c);
     } catch (error) {
       return `${c.label}: ${error.message}`;
     }
@@ -113,17 +141,8 @@ async function probe(runtime, cases) {
   return undefined;
 }
 
-function summarize(name, samples, targetMs) {
-  const sorted = Float64Array.from(samples).sort();
-  const r3 = (x) => +x.toFixed(3);
-  const row = {
-    case: name,
-    n: sorted.length,
-    p50_ms: r3(percentile(sorted, 50)),
-    p90_ms: r3(percentile(sorted, 90)),
-    p99_ms: r3(percentile(sorted, 99)),
-    max_ms: r3(sorted[sorted.length - 1]),
-  };
+function summarize(name, c, kind, samples, targetMs) {
+  const row = { case: name, label: c.label, kind, ...latencyFigures(samples, { unit: 'ms', percents: [50, 90, 99], digits: 3, max: true }) };
   if (targetMs !== undefined) {
     row.target_ms = targetMs;
     row.p50_target = row.p50_ms <= targetMs ? 'met' : 'missed';
@@ -145,38 +164,47 @@ async function main() {
     const again = await probe(runtime, cases);
     if (again !== undefined) throw new Error(`even as root: ${again}`);
   }
-  const { uid, gid } = runtime.registry.resolve(cases[0].fn).fn.runAs;
-  const identity = `uid ${uid} gid ${gid}${asRoot ? ' (root: the default identity failed)' : ' (RunAs omitted: the default)'}`;
+  const identity = identityOf(runtime, cases[0].fn, asRoot);
   console.log(`functions run as ${identity}; ${ROUNDS} rounds; ${os.cpus().length} CPUs (${os.cpus()[0]?.model}), Linux ${os.release()}`);
-  const cold = new Map(cases.map((c) => [c, []]));
-  const warm = new Map(cases.map((c) => [c, []]));
+  // Per case: on-demand functions get a cold and a warm sample per round, warm pools a first-invoke and a refill sample.
+  const first = new Map(cases.map((c) => [c, []]));
+  const second = new Map(cases.map((c) => [c, []]));
   try {
     for (let round = 0; round < ROUNDS; round++) {
       for (let k = 0; k < cases.length; k++) {
         const c = cases[(round + k) % cases.length];
+        if (c.minWarm) {
+          await untilWarm(runtime, c);
+          first.get(c).push(await timedInvoke(runtime, c));
+          second.get(c).push(await refill(runtime, c));
+          continue;
+        }
         if (poolOf(runtime, c).workers.length !== 0) throw new Error(`${c.fn}: a worker exists before the cold invoke`);
-        cold.get(c).push(await timedInvoke(runtime, c));
-        warm.get(c).push(await timedInvoke(runtime, c));
+        first.get(c).push(await timedInvoke(runtime, c));
+        second.get(c).push(await timedInvoke(runtime, c));
         await stopWorker(runtime, c);
       }
     }
   } finally {
-    await runtime.stop();
-    fs.rmSync(scratch, { recursive: true, force: true });
+    await scratch.cleanup();
   }
-  for (const c of cases) summarize(`cold ${c.label}`, cold.get(c), c.targetMs);
-  for (const c of cases) summarize(`warm ${c.label}`, warm.get(c));
+  const onDemand = cases.filter((c) => !c.minWarm);
+  const pooled = cases.filter((c) => c.minWarm);
+  for (const c of onDemand) summarize(`cold ${c.label}`, c, 'cold', first.get(c), c.targetMs);
+  for (const c of pooled) summarize(`warm-pool first ${c.label}`, c, 'warm-pool first', first.get(c));
+  for (const c of onDemand) summarize(`warm ${c.label}`, c, 'warm', second.get(c));
+  for (const c of pooled) summarize(`warm-pool refill ${c.label}`, c, 'warm-pool refill', second.get(c));
 
   const pad = (v, n) => String(v ?? '-').padStart(n);
-  console.log('\ncase                              n    p50 ms    p90 ms    p99 ms    max ms  target   p50      p99');
+  console.log(`\n${'case'.padEnd(46)}   n    p50 ms    p90 ms    p99 ms    max ms  target   p50      p99`);
   for (const r of results) {
     if (r.skipped !== undefined) {
-      console.log(`${r.case.padEnd(32)} skipped: ${r.skipped}`);
+      console.log(`${r.case.padEnd(46)} skipped: ${r.skipped}`);
       continue;
     }
     const target = r.target_ms === undefined ? '-' : `<=${r.target_ms}`;
     console.log(
-      `${r.case.padEnd(32)}${pad(r.n, 4)}${pad(r.p50_ms, 10)}${pad(r.p90_ms, 10)}${pad(r.p99_ms, 10)}${pad(r.max_ms, 10)}${pad(target, 8)}   ${(r.p50_target ?? '-').padEnd(8)} ${r.p99_target ?? '-'}`,
+      `${r.case.padEnd(46)}${pad(r.n, 4)}${pad(r.p50_ms, 10)}${pad(r.p90_ms, 10)}${pad(r.p99_ms, 10)}${pad(r.max_ms, 10)}${pad(target, 8)}   ${(r.p50_target ?? '-').padEnd(8)} ${r.p99_target ?? '-'}`,
     );
   }
   const misses = results.filter((r) => r.p50_target === 'missed' || r.p99_target === 'missed');
@@ -185,13 +213,7 @@ async function main() {
   }
   console.log('');
   for (const r of results) console.log(JSON.stringify({ ...r, identity }));
-  if (jsonOut) {
-    fs.writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), host: os.cpus()[0]?.model, identity, results }, null, 2));
-  }
+  writeJson(jsonOut, results, { identity });
 }
 
-main().catch((error) => {
-  console.error(error);
-  fs.rmSync(scratch, { recursive: true, force: true });
-  process.exit(1);
-});
+runCase(scratch, main);

@@ -13,7 +13,7 @@
 // background load). Also the runtime's event-loop delay per condition.
 // Prints a table and JSON lines; it asserts nothing.
 //
-//   node bench/contention.js [--quick] [--json FILE]
+//   node bench/contention.js [--quick | --smoke] [--json FILE]
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -21,24 +21,22 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { Runtime } = require('../dist/index.js');
-const { benchOptions, percentile } = require('./common.js');
+const { root, SDK_LIB, benchOptions, sleep, scratchDir, runCase, latencyFigures, writeJson } = require('./common.js');
+const { functionGroupJson } = require('./function-group.js');
 
-const { quick, jsonOut } = benchOptions();
-const root = path.resolve(__dirname, '..');
-const SDK_LIB = path.join(root, 'sdk', 'lib');
-const ECHO = path.join(root, 'sdk', 'libexec', 'nanolambda', 'examples', 'echo');
-const ROUNDS = quick ? 6 : 40;
+const { quick, smoke, jsonOut } = benchOptions();
+const ROUNDS = smoke ? 1 : quick ? 6 : 40;
 const SLICE_MS = quick ? 250 : 500;
 const SPIN_MS = 250;
 const SPINNERS = 4;
 const PAYLOAD = Buffer.alloc(64, 0x65);
 const CONDITIONS = ['A idle', `B busy (${SPINNERS} spinners)`, 'C fork bomb'].map((label) => ({ key: label[0], label }));
 const results = [];
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-bench-contention-')); // 0700: root only
+const scratch = scratchDir('contention'); // 0700: root only
 
 /** Compile a fixture against the SDK, as test/helpers/sdk.ts buildExecutable does. */
 function build(name) {
-  const out = path.join(scratch, name);
+  const out = path.join(scratch.dir, name);
   const src = path.join(root, 'test', 'fixtures', `${name}.c`);
   const flags = ['-std=c99', '-D_GNU_SOURCE', '-I', path.join(root, 'sdk', 'include'), src, '-o', out];
   execFileSync('gcc', [...flags, '-L', SDK_LIB, '-laws-greengrass-core-sdk-c', `-Wl,-rpath,${SDK_LIB}`], { stdio: 'pipe' });
@@ -47,26 +45,15 @@ function build(name) {
 
 /** The group file: echo, spinner and bomb, NoContainer, as root (the fixtures are in a root-only directory). */
 function writeGroup() {
-  const fns = [
-    { name: 'echo', exe: ECHO, settings: { MaxInstances: 1 } },
-    { name: 'spinner', exe: build('probe'), settings: { MaxInstances: SPINNERS } },
-    { name: 'bomb', exe: build('forkbomb'), settings: { MaxInstances: 1, MaxProcesses: 64 } },
-  ];
-  const arn = (f) => `arn:aws:lambda:us-east-1:123456789012:function:${f.name}:1`;
-  const execution = { IsolationMode: 'NoContainer', RunAs: { Uid: 0, Gid: 0 } };
-  const config = (f) => ({ Executable: path.basename(f.exe), EncodingType: 'binary', Timeout: 30, Pinned: false, Environment: { Execution: execution } });
-  const json = {
-    FunctionDefinitionVersion: { Functions: fns.map((f) => ({ Id: f.name, FunctionArn: arn(f), FunctionConfiguration: config(f) })) },
-    Nanolambda: {
-      Code: Object.fromEntries(fns.map((f) => [arn(f), f.exe])),
-      Functions: Object.fromEntries(fns.map((f) => [arn(f), f.settings])),
-      Http: false,
-      StateDir: path.join(scratch, 'state'),
-      LogDir: path.join(scratch, 'logs'),
-      Runtime: { AllowFunctionsToRunAsRoot: true },
-    },
-  };
-  const file = path.join(scratch, 'group.json');
+  const json = functionGroupJson(
+    [
+      { name: 'echo', settings: { MaxInstances: 1 } },
+      { name: 'spinner', exe: build('probe'), settings: { MaxInstances: SPINNERS } },
+      { name: 'bomb', exe: build('forkbomb'), settings: { MaxInstances: 1, MaxProcesses: 64 } },
+    ],
+    { dir: scratch.dir, timeout: 30, asRoot: true },
+  );
+  const file = path.join(scratch.dir, 'group.json');
   fs.writeFileSync(file, JSON.stringify(json, null, 2));
   return file;
 }
@@ -129,13 +116,11 @@ async function slice(runtime, samples, ms) {
 }
 
 function summarize(label, samples, seconds, loop, idle) {
-  const sorted = Float64Array.from(samples).sort();
   const r1 = (x) => +x.toFixed(1);
-  const [p50, p90, p99] = [50, 90, 99].map((p) => r1(percentile(sorted, p)));
-  const row = { case: label, n: sorted.length, p50_us: p50, p90_us: p90, p99_us: p99, max_us: r1(sorted[sorted.length - 1]) };
-  row.ops_per_s = Math.round(sorted.length / seconds);
-  row.p50_vs_A = idle ? +(p50 / idle.p50_us).toFixed(2) : 1;
-  row.p99_vs_A = idle ? +(p99 / idle.p99_us).toFixed(2) : 1;
+  const row = { case: label, ...latencyFigures(samples, { unit: 'us', percents: [50, 90, 99], digits: 1, max: true }) };
+  row.ops_per_s = Math.round(row.n / seconds);
+  row.p50_vs_A = idle ? +(row.p50_us / idle.p50_us).toFixed(2) : 1;
+  row.p99_vs_A = idle ? +(row.p99_us / idle.p99_us).toFixed(2) : 1;
   row.loop_delay_p50_us = r1(loop.percentile(50) / 1000);
   row.loop_delay_p99_us = r1(loop.percentile(99) / 1000);
   results.push(row);
@@ -147,6 +132,7 @@ async function main() {
   const without = [];
   process.on('warning', (w) => w.code === 'NANOLAMBDA_NO_CGROUPS' && without.push(w.message));
   const runtime = await Runtime.start({ group: writeGroup(), http: false });
+  scratch.onCleanup(() => runtime.stop());
   const stats = { spins: 0, spinSeconds: 0, bombs: 0, forked: 0, why: '', bombMs: 0, stopMs: 0 };
   const samples = new Map(CONDITIONS.map((c) => [c.key, []]));
   const seconds = new Map(CONDITIONS.map((c) => [c.key, 0]));
@@ -160,7 +146,7 @@ async function main() {
     for (let round = 0; round < ROUNDS; round++) {
       for (const c of CONDITIONS) {
         const stop = c.key === 'B' ? startSpinners(runtime, stats) : c.key === 'C' ? startBomb(runtime, stats) : async () => {};
-        await new Promise((resolve) => setTimeout(resolve, 20)); // the load gets going
+        await sleep(20); // the load gets going
         loops.get(c.key).enable();
         seconds.set(c.key, seconds.get(c.key) + (await slice(runtime, samples.get(c.key), SLICE_MS)));
         loops.get(c.key).disable();
@@ -168,8 +154,7 @@ async function main() {
       }
     }
   } finally {
-    await runtime.stop();
-    fs.rmSync(scratch, { recursive: true, force: true });
+    await scratch.cleanup();
   }
   const idle = summarize(CONDITIONS[0].label, samples.get('A'), seconds.get('A'), loops.get('A'));
   for (const c of CONDITIONS.slice(1)) summarize(c.label, samples.get(c.key), seconds.get(c.key), loops.get(c.key), idle);
@@ -195,11 +180,7 @@ async function main() {
     `C: ${stats.bombs} bombs, ${load.forks_per_bomb} forks each until "${stats.why}"; ` +
       `each: invoke ${load.bomb_invoke_ms_avg} ms, then worker stop ${load.bomb_worker_stop_ms_avg} ms`,
   );
-  if (jsonOut) fs.writeFileSync(jsonOut, JSON.stringify({ date: new Date().toISOString(), host: os.cpus()[0]?.model, results }, null, 2));
+  writeJson(jsonOut, results);
 }
 
-main().catch((error) => {
-  console.error(error);
-  fs.rmSync(scratch, { recursive: true, force: true });
-  process.exit(1);
-});
+runCase(scratch, main);

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // nanolambda's benchmark suite: runs each benchmark in a fresh `node` process
-// (one after the other, each with a timeout), measures the footprint, and
+// (one after the other, each with a timeout) and
 // writes a Markdown report with the machine, the command and a table per case.
 //
-//   node bench/suite.js [--quick] [--only name,name] [--out FILE] [--timeout SECONDS]
+//   node bench/suite.js [--quick | --smoke] [--only name,name] [--out FILE] [--timeout SECONDS]
+//
+//   --smoke: every case with the fewest rounds (the tests use it; figures meaningless).
 //
 // Needs the library built (npm run build:ts) and the SDK built (sdk/).
 'use strict';
@@ -12,20 +14,11 @@ const path = require('node:path');
 const { parseSuiteArgs, USAGE } = require('./report/args.js');
 const { runCase } = require('./report/run-case.js');
 const { describeMachine } = require('./report/machine.js');
-const { measureFootprint } = require('./report/footprint.js');
 const { buildDocument } = require('./report/document.js');
-const sections = require('./report/sections.js');
+const { chartsBeside } = require('./report/charts.js');
+const { CASES } = require('./report/cases.js');
 
 const root = path.resolve(__dirname, '..');
-
-// Timeouts are generous multiples of what each case takes on a 2-core machine,
-// so only a hung case hits them.
-const CASES = [
-  { name: 'invoke', title: 'Hot invoke', script: 'invoke.js', quickS: 600, fullS: 3600, render: sections.renderInvoke },
-  { name: 'cold-start', title: 'Cold start', script: 'cold-start.js', quickS: 300, fullS: 1800, render: sections.renderColdStart },
-  { name: 'contention', title: 'Contention', script: 'contention.js', quickS: 300, fullS: 1200, render: sections.renderContention },
-  { name: 'footprint', title: 'Footprint', measure: () => measureFootprint(root), render: sections.renderFootprint },
-];
 
 /** Lines a script prints on stdout that qualify its figures (skips, missing limits). */
 const NOTE = /^(SKIPPED|WITHOUT A LIMIT|functions as the default identity failed)/;
@@ -49,33 +42,33 @@ async function main() {
   const machine = describeMachine();
   const command = ['node', path.relative(process.cwd(), __filename) || __filename, ...process.argv.slice(2)].join(' ');
   const chosen = CASES.filter((c) => !opts.only || opts.only.includes(c.name));
+  const charts = chartsBeside(opts.out);
   const outcomes = [];
   for (const c of chosen) {
     process.stderr.write(`bench/suite.js: ${c.name} ... `);
-    let outcome;
-    if (c.measure) {
-      const t0 = performance.now();
-      outcome = { ...c.measure(), seconds: (performance.now() - t0) / 1000 };
-    } else {
-      const timeoutS = opts.timeoutS ?? (opts.quick ? c.quickS : c.fullS);
-      outcome = await runCase(path.join(__dirname, c.script), { quick: opts.quick, timeoutMs: timeoutS * 1000, cwd: root });
-      outcome.notes = outcome.stdout.split('\n').filter((l) => NOTE.test(l));
-    }
+    const timeoutS = opts.timeoutS ?? (opts.quick || opts.smoke ? c.quickS : c.fullS);
+    const outcome = await runCase(path.join(__dirname, c.script), { quick: opts.quick, smoke: opts.smoke, timeoutMs: timeoutS * 1000, cwd: root });
+    outcome.notes = outcome.stdout.split('\n').filter((l) => NOTE.test(l));
     // A renderer that throws on an unexpected JSON shape is a failure of the case's report, shown as such.
     if (outcome.ok) {
       try {
-        c.render(outcome.json);
+        outcome.section = c.render(outcome.json, charts);
+        outcome.targetRows = c.targets?.(outcome.json.results);
       } catch (e) {
         Object.assign(outcome, { ok: false, error: `its JSON could not be turned into a table (${e.message})` });
       }
     }
     process.stderr.write(`${outcome.ok ? 'ok' : `FAILED: ${outcome.error}`} (${outcome.seconds.toFixed(1)} s)\n`);
-    outcomes.push({ ...c, ...outcome });
+    outcomes.push({ name: c.name, title: c.title, hasTargets: Boolean(c.targets), ...outcome });
   }
-  const doc = buildDocument({ machine, command, cwd: process.cwd(), quick: opts.quick, outcomes });
+  const doc = buildDocument({ machine, command, cwd: process.cwd(), quick: opts.quick, smoke: opts.smoke, outcomes });
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
   fs.writeFileSync(opts.out, doc);
-  console.log(`bench/suite.js: report written to ${opts.out}`);
+  // The raw figures beside the report, so a second run can be compared with it (bench/compare.js).
+  const figures = opts.out.replace(/\.md$/, '.json');
+  const byCase = Object.fromEntries(outcomes.map((o) => [o.name, o.ok ? o.json : { failed: o.error }]));
+  fs.writeFileSync(figures, `${JSON.stringify({ machine, command, quick: opts.quick, smoke: opts.smoke, cases: byCase }, null, 1)}\n`);
+  console.log(`bench/suite.js: report written to ${opts.out}, figures to ${figures}`);
   if (outcomes.some((o) => !o.ok)) process.exitCode = 1;
 }
 

@@ -14,15 +14,22 @@ const built = fs.existsSync(path.join(root, 'dist', 'index.js'));
 if (!built) console.warn('bench-suite tests skipped: dist/ is not built (npm run build:ts)');
 
 describe.skipIf(!built)('bench/suite.js', () => {
-  it('writes the footprint case with the machine and the command', () => {
+  it('writes a case with the machine, the command and its charts beside the report', () => {
     const out = path.join(tempDir('bench-suite-'), 'report.md');
-    execFileSync(process.execPath, [suite, '--only', 'footprint', '--out', out], { cwd: root });
+    execFileSync(process.execPath, [suite, '--smoke', '--only', 'contention', '--out', out], { cwd: root });
     const md = fs.readFileSync(out, 'utf8');
-    expect(md).toContain(`--only footprint --out ${out}`);
+    expect(md).toContain(`--smoke --only contention --out ${out}`);
+    expect(md).toContain('a **--smoke** run');
     expect(md).toMatch(/\| CPU \| .+ × \d+ \|/);
     expect(md).toContain(`| Node.js | ${process.version} |`);
-    expect(md).toContain('`sdk/lib/libaws-greengrass-core-sdk-c.so`');
-  });
+    expect(md).toMatch(/\| A idle \| \d+ \|/);
+    // The chart is linked relative to the report and is an SVG a browser opens.
+    expect(md).toContain('](report/contention-latency.svg)');
+    const svg = fs.readFileSync(path.join(path.dirname(out), 'report', 'contention-latency.svg'), 'utf8');
+    expect(svg).toMatch(/^<\?xml[^>]*>\n<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('A idle');
+    expect(svg.match(/<rect [^>]*fill="#/g)?.length).toBeGreaterThanOrEqual(9); // 3 conditions × p50, p90, p99
+  }, 120_000);
 
   it('refuses an unknown option and an unknown case, naming them', () => {
     const bad = spawnSync(process.execPath, [suite, '--fast'], { encoding: 'utf8' });

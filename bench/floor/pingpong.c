@@ -5,11 +5,18 @@
  * scheduler: what is left is the channel itself and the SDK's runtime loop,
  * so the TypeScript host's numbers can be read against it.
  *
- *   pingpong [--iterations N] [--warmup N] [--lib DIR] [--sizes a,b,..] ECHO
+ *   pingpong [--iterations N] [--warmup N] [--lib DIR] [--sizes a,b,..]
+ *            [--windows w,w,..] ECHO
  *
  * Prints one JSON line per payload size:
- *   {"case":"c-floor","bytes":64,"iterations":..,"p50_us":..,"p99_us":..,
- *    "p999_us":..,"ops_per_s":..}
+ *   {"case":"c-floor","bytes":64,"in_flight":1,"iterations":..,"p50_us":..,
+ *    "p99_us":..,"p999_us":..,"ops_per_s":..}
+ * and, with --windows (one window per size, in the order of --sizes), a
+ * second line per size with that many invocations kept in flight (the host
+ * publishes until the window or the ring is full, then reaps results):
+ *   {"case":"c-floor-many-in-flight","bytes":64,"in_flight":256,...}
+ * A window's latency runs from publishing a request to reaping its result,
+ * as the TypeScript host's many-in-flight figures do.
  * Every response is compared with its request (outside the timed part), and
  * the worker must exit 0 on SIGTERM at the end; any failure exits non-zero,
  * so the program doubles as an end-to-end smoke test of the SDK.
@@ -177,10 +184,93 @@ static uint64_t round_trip(uint32_t id, const unsigned char *payload,
     return t1 - t0;
 }
 
+/*
+ * Keep up to `window` invocations of `len` bytes in flight until n have
+ * completed, writing each one's latency (publish to reaped result) into lat.
+ * The host copies every result out of the ring, as the TypeScript host
+ * does; it compares the first two with the payload in full (comparing
+ * megabytes on every result would time memcmp, not the channel) and checks
+ * every result's id, status and length.
+ */
+static void pipelined(uint32_t *id, const unsigned char *payload, uint32_t len,
+                      unsigned char *check, unsigned long n,
+                      unsigned long window, uint64_t *lat)
+{
+    uint64_t *sent_at = (uint64_t *)malloc(window * sizeof *sent_at);
+    uint32_t first = *id + 1u;
+    unsigned long sent = 0, done = 0;
+    uint64_t progress = nlw_now_ns();
+
+    if (sent_at == NULL)
+        die("out of memory");
+    while (done < n) {
+        nlw_record res;
+        const nlw_record *rec;
+        int rc;
+
+        while (sent < n && sent - done < window) {
+            nlw_record *req;
+            uint32_t size;
+            rc = nlw_ring_reserve(&ch.hdr->request, ch.request_data,
+                                  ch.ring_bytes, 0, len, &req, &size);
+            if (rc == NLW_E_AGAIN)
+                break; /* the ring is full: reap results first */
+            if (rc != NLW_OK)
+                die(nlw_strerror(rc));
+            req->kind = NLW_REC_INVOKE;
+            req->id = first + (uint32_t)sent;
+            req->status = 0;
+            req->flags = 0;
+            req->duration_ns = 0;
+            memcpy(nlw_record_payload_mut(req, 0), payload, len);
+            sent_at[sent % window] = nlw_now_ns();
+            if (nlw_ring_publish(&ch.hdr->request, size))
+                nlw_futex_wake_armed(&ch.hdr->request);
+            sent++;
+        }
+        rc = nlw_ring_peek_copy(&ch.hdr->result, ch.result_data, ch.ring_bytes,
+                                &res, &rec);
+        if (rc == NLW_E_AGAIN) {
+            nlw_cpu_relax();
+            if (nlw_now_ns() - progress > TIMEOUT_NS)
+                die("no result within 10 s");
+            continue;
+        }
+        if (rc != NLW_OK)
+            die(nlw_strerror(rc));
+        progress = nlw_now_ns();
+        lat[done] = progress - sent_at[done % window];
+        if (res.kind != NLW_REC_RESULT || res.id != first + (uint32_t)done ||
+            res.status != NLW_STATUS_SUCCESS || res.payload_len != len)
+            die("wrong result record (id, status or length)");
+        memcpy(check, nlw_record_payload(rec, res.ctx_len), len);
+        nlw_ring_consume_bytes(&ch.hdr->result, res.size);
+        if (done < 2 && memcmp(check, payload, len) != 0)
+            die("response differs from the payload");
+        done++;
+    }
+    *id = first + (uint32_t)n - 1u;
+    free(sent_at);
+}
+
+static void print_row(const char *name, unsigned long bytes,
+                      unsigned long window, uint64_t *lat, unsigned long n,
+                      uint64_t total_ns)
+{
+    qsort(lat, n, sizeof *lat, cmp_u64);
+    printf("{\"case\":\"%s\",\"bytes\":%lu,\"in_flight\":%lu,"
+           "\"iterations\":%lu,\"p50_us\":%.3f,\"p99_us\":%.3f,"
+           "\"p999_us\":%.3f,\"ops_per_s\":%.0f}\n",
+           name, bytes, window, n, pct_us(lat, n, 0.50), pct_us(lat, n, 0.99),
+           pct_us(lat, n, 0.999), (double)n * 1e9 / (double)total_ns);
+    fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
     unsigned long sizes[MAX_SIZES] = { 0, 64, 4096, 65536, 1048576 };
-    size_t nsizes = 5, s, i;
+    unsigned long windows[MAX_SIZES] = { 0 };
+    size_t nsizes = 5, nwindows = 0, s, i;
     unsigned long iterations = 20000, warmup = 1000;
     const char *libdir = NULL, *exe = NULL;
     unsigned char *payload, *check;
@@ -203,16 +293,31 @@ int main(int argc, char **argv)
                 if (*p == ',')
                     p++;
             }
+        } else if (strcmp(argv[a], "--windows") == 0 && a + 1 < argc) {
+            char *p = argv[++a];
+            while (*p != '\0' && nwindows < MAX_SIZES) {
+                windows[nwindows++] = strtoul(p, &p, 10);
+                if (*p == ',')
+                    p++;
+            }
         } else if (argv[a][0] != '-' && exe == NULL) {
             exe = argv[a];
         } else {
             fprintf(stderr, "usage: pingpong [--iterations N] [--warmup N] "
-                            "[--lib DIR] [--sizes a,b,..] ECHO_EXECUTABLE\n");
+                            "[--lib DIR] [--sizes a,b,..] [--windows w,w,..] "
+                            "ECHO_EXECUTABLE\n");
             return 2;
         }
     }
     if (exe == NULL || iterations == 0)
         die("usage: pingpong [options] ECHO_EXECUTABLE");
+    if (nwindows != 0 && nwindows != nsizes)
+        die("--windows needs one window per size of --sizes");
+    for (s = 0; s < nsizes; s++) {
+        /* A record may use half the ring; bigger payloads can never be sent. */
+        if (sizes[s] + NLW_RECORD_HEADER_BYTES > NLW_MAX_RECORD_BYTES(NLW_DEFAULT_RING_BYTES))
+            die("a size of --sizes does not fit in half the ring");
+    }
 
     if (nlw_channel_create(&ch, NLW_DEFAULT_RING_BYTES, &memfd) != NLW_OK)
         die("cannot create the channel");
@@ -244,20 +349,24 @@ int main(int argc, char **argv)
         for (i = 0; i < len; i++)
             payload[i] = (unsigned char)(i * 31u + 7u + s);
 
-        for (i = 0; i < warmup; i++)
+        for (i = 0; i < warmup && i < n; i++)
             (void)round_trip(++id, payload, len, check);
         start = nlw_now_ns();
         for (i = 0; i < n; i++)
             lat[i] = round_trip(++id, payload, len, check);
         total = nlw_now_ns() - start;
 
-        qsort(lat, n, sizeof *lat, cmp_u64);
-        printf("{\"case\":\"c-floor\",\"bytes\":%lu,\"iterations\":%lu,"
-               "\"p50_us\":%.3f,\"p99_us\":%.3f,\"p999_us\":%.3f,"
-               "\"ops_per_s\":%.0f}\n",
-               sizes[s], n, pct_us(lat, n, 0.50), pct_us(lat, n, 0.99),
-               pct_us(lat, n, 0.999), (double)n * 1e9 / (double)total);
-        fflush(stdout);
+        print_row("c-floor", sizes[s], 1, lat, n, total);
+
+        if (nwindows != 0 && windows[s] > 1) {
+            pipelined(&id, payload, len, check, warmup < n ? warmup : n,
+                      windows[s], lat);
+            start = nlw_now_ns();
+            pipelined(&id, payload, len, check, n, windows[s], lat);
+            total = nlw_now_ns() - start;
+            print_row("c-floor-many-in-flight", sizes[s], windows[s], lat, n,
+                      total);
+        }
         free(payload);
         free(check);
         free(lat);

@@ -3,14 +3,15 @@
 'use strict';
 const path = require('node:path');
 
-const USAGE = 'usage: node bench/suite.js [--quick] [--only name,name] [--out FILE] [--timeout SECONDS]';
+const USAGE = 'usage: node bench/suite.js [--quick | --smoke] [--only name,name] [--out FILE] [--timeout SECONDS]';
 
 /**
- * argv → { quick, only (names or undefined), out (absolute), timeoutS (or undefined: per case) }.
+ * argv → { quick, smoke, only (names or undefined), out (absolute), timeoutS (or undefined: per case) }.
+ * --smoke runs every case with the fewest rounds that show it works (for tests; its figures mean nothing).
  * `known` is the list of case names --only may pick from; `defaultOut` is absolute.
  */
 function parseSuiteArgs(argv, known, defaultOut) {
-  const opts = { quick: false, only: undefined, out: defaultOut, timeoutS: undefined };
+  const opts = { quick: false, smoke: false, only: undefined, out: defaultOut, timeoutS: undefined };
   const value = (i, flag) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -19,6 +20,7 @@ function parseSuiteArgs(argv, known, defaultOut) {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') opts.quick = true;
+    else if (arg === '--smoke') opts.smoke = true;
     else if (arg === '--only') {
       const names = value(i++, arg).split(',').map((s) => s.trim()).filter(Boolean);
       const unknown = names.filter((n) => !known.includes(n));

@@ -15,14 +15,14 @@ function tail(text, lines = TAIL_LINES) {
 }
 
 /**
- * Run `script` with `--json <tmp>` (and `--quick`). Resolves, never rejects:
+ * Run `script` with `--json <tmp>` (and `--quick` or `--smoke`). Resolves, never rejects:
  * { ok, json, seconds, code, signal, timedOut, stdout, stderrTail, error }.
  * ok means exit 0 and JSON that parses.
  */
-function runCase(script, { quick, timeoutMs, cwd }) {
+function runCase(script, { quick, smoke, timeoutMs, cwd }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nanolambda-suite-'));
   const jsonFile = path.join(dir, 'result.json');
-  const args = [script, '--json', jsonFile, ...(quick ? ['--quick'] : [])];
+  const args = [script, '--json', jsonFile, ...(smoke ? ['--smoke'] : quick ? ['--quick'] : [])];
   const t0 = performance.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

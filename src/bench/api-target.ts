@@ -5,6 +5,7 @@ import { Runtime } from '../runtime';
 import { shortMessage, type InvokeOutcome } from './outcome';
 import type { BenchTarget } from './target';
 import { workersOf } from './function-workers';
+import { callByCall } from './call-driver';
 
 export async function apiTarget(groupFile: string, functionName: string, qualifier: string | undefined, payload: Buffer): Promise<BenchTarget> {
   const runtime = await Runtime.start({ group: groupFile, http: false });
@@ -17,7 +18,8 @@ export async function apiTarget(groupFile: string, functionName: string, qualifi
   return {
     via: 'api',
     where: `TS API (${groupFile})`,
-    invoke,
+    encoding: runtime.registry.tryResolve(functionName, qualifier)?.fn.encoding,
+    ...callByCall(invoke),
     workers: async () => ({ workers: workersOf(runtime.status(), functionName) }),
     close: () => runtime.stop(),
   };

@@ -5,6 +5,7 @@ import { intFlag, oneOf, stringFlag, type ParsedArgs } from '../cli/args';
 import { UsageError } from '../cli/cli-error';
 import type { LoadShape, RunLength } from './load-generator';
 import type { Via } from './target';
+import { jsonPayloadOfSize } from './payload-encoding';
 
 export const DEFAULT_PAYLOAD_BYTES = 64;
 export const DEFAULT_COUNT = 1000;
@@ -12,6 +13,8 @@ export const DEFAULT_WARMUP = 10;
 /** The synchronous invoke payload limit: a larger payload could only fail. */
 export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const MAX_CONCURRENCY = 10_000;
+/** --via gg-invoke runs one C invoker per lane, and a function has at most 1,000 instances (MaxInstances). */
+export const MAX_GG_INVOKE_CONCURRENCY = 1000;
 const MAX_RATE = 1_000_000;
 /** A week: longer is a typo. */
 const MAX_DURATION_S = 7 * 24 * 3600;
@@ -24,6 +27,8 @@ export interface BenchOptions {
   qualifier: string | undefined;
   endpoint: string | undefined;
   payload: Buffer;
+  /** The option that gave the payload, as errors name it: "'--payload-size'" when generated. */
+  payloadSource: string;
   shape: LoadShape;
   length: RunLength;
   warmup: number;
@@ -36,24 +41,28 @@ export function readBenchOptions(args: ParsedArgs): BenchOptions {
   const [functionName, groupFile, ...extra] = args.positionals;
   if (functionName === undefined) throw new UsageError('missing <function>: name the function to benchmark, e.g. `nanolambda bench echo`');
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}': bench takes <function> and one group file`);
-  const chosen = oneOf(args, 'via', ['http', 'api', 'gg-invoke']) ?? 'http';
-  if (chosen === 'gg-invoke') {
-    throw new UsageError("option '--via': 'gg-invoke' (C-to-C gg_invoke) is not supported yet; use --via http or --via api");
-  }
-  const via: Via = chosen;
-  if (via === 'api' && groupFile === undefined) {
-    throw new UsageError("option '--via api' starts the group in this process: name its group file, e.g. `nanolambda bench echo group.json --via api`");
+  const via: Via = oneOf(args, 'via', ['http', 'api', 'gg-invoke']) ?? 'http';
+  if (via !== 'http' && groupFile === undefined) {
+    throw new UsageError(`option '--via ${via}' starts the group in this process: name its group file, e.g. \`nanolambda bench echo group.json --via ${via}\``);
   }
   const endpoint = stringFlag(args, 'endpoint');
-  if (via === 'api' && endpoint !== undefined) throw new UsageError("option '--endpoint' applies to --via http only");
+  if (via !== 'http' && endpoint !== undefined) throw new UsageError("option '--endpoint' applies to --via http only");
+  const { payload, payloadSource } = readPayload(args);
+  const shape = readShape(args);
+  if (via === 'gg-invoke' && shape.kind === 'concurrency' && shape.inFlight > MAX_GG_INVOKE_CONCURRENCY) {
+    throw new UsageError(
+      `option '--concurrency': ${shape.inFlight} is over ${MAX_GG_INVOKE_CONCURRENCY}, the most callers --via gg-invoke runs (one C invoker each, and a function has at most ${MAX_GG_INVOKE_CONCURRENCY} instances)`,
+    );
+  }
   return {
     functionName,
     groupFile,
     via,
     qualifier: stringFlag(args, 'qualifier'),
     endpoint,
-    payload: readPayload(args),
-    shape: readShape(args),
+    payload,
+    payloadSource,
+    shape,
     length: readLength(args),
     warmup: intFlag(args, 'warmup', 0, 1_000_000) ?? DEFAULT_WARMUP,
     json: args.flags.has('json'),
@@ -67,10 +76,10 @@ function exclusive(args: ParsedArgs, names: string[]): void {
   if (given.length > 1) throw new UsageError(`options ${given.map((n) => `'--${n}'`).join(' and ')} exclude each other: give one`);
 }
 
-function readPayload(args: ParsedArgs): Buffer {
+function readPayload(args: ParsedArgs): { payload: Buffer; payloadSource: string } {
   exclusive(args, ['payload', 'payload-file', 'payload-size']);
   const text = stringFlag(args, 'payload');
-  if (text !== undefined) return checkedSize(Buffer.from(text, 'utf8'), "'--payload'");
+  if (text !== undefined) return { payload: checkedSize(Buffer.from(text, 'utf8'), "'--payload'"), payloadSource: "'--payload'" };
   const file = stringFlag(args, 'payload-file');
   if (file !== undefined) {
     let bytes: Buffer;
@@ -79,11 +88,11 @@ function readPayload(args: ParsedArgs): Buffer {
     } catch (error) {
       throw new UsageError(`option '--payload-file': cannot read '${file}': ${(error as Error).message}`, false);
     }
-    return checkedSize(bytes, `'--payload-file' ${file}`);
+    const payloadSource = `'--payload-file' ${file}`;
+    return { payload: checkedSize(bytes, payloadSource), payloadSource };
   }
   const size = intFlag(args, 'payload-size', 0, MAX_PAYLOAD_BYTES) ?? DEFAULT_PAYLOAD_BYTES;
-  // Printable bytes: a function that logs or parses its payload as text still works.
-  return Buffer.alloc(size, 'x');
+  return { payload: jsonPayloadOfSize(size), payloadSource: "'--payload-size'" };
 }
 
 function checkedSize(bytes: Buffer, what: string): Buffer {

@@ -7,6 +7,8 @@ import type { SigningKey } from '../cli/client-credentials';
 import { shortMessage, type InvokeOutcome } from './outcome';
 import type { BenchTarget, WorkersAnswer } from './target';
 import { workersOf } from './function-workers';
+import { callByCall } from './call-driver';
+import type { EncodingType } from '../config/types';
 
 export interface HttpTargetOptions {
   endpoint: URL;
@@ -17,6 +19,8 @@ export interface HttpTargetOptions {
   /** The state directory of the runtime behind the endpoint (its control socket). */
   stateDir: string;
   maxSockets: number;
+  /** The function's EncodingType when the group file names it. */
+  encoding: EncodingType | undefined;
 }
 
 export function httpTarget(options: HttpTargetOptions): BenchTarget {
@@ -48,7 +52,8 @@ export function httpTarget(options: HttpTargetOptions): BenchTarget {
   return {
     via: 'http',
     where: options.endpoint.href,
-    invoke,
+    encoding: options.encoding,
+    ...callByCall(invoke),
     workers,
     close: async () => agent.destroy(),
   };

@@ -3,7 +3,7 @@
 // then the workers' memory; the figures come back as a BenchReport.
 import { UsageError } from '../cli/cli-error';
 import type { HistogramBucket } from './histogram';
-import { generateLoad, warmUp, type LoadShape, type RunLength } from './load-generator';
+import type { LoadShape, RunLength } from './load-generator';
 import { ProgressBar } from './progress';
 import { RunRecorder } from './recorder';
 import { buildReport, type BenchReport, type ColdStart } from './report';
@@ -29,14 +29,14 @@ export interface RunResult {
 
 export async function runBench(target: BenchTarget, plan: RunPlan): Promise<RunResult> {
   const coldStart = await firstInvocation(target);
-  await warmUp(target.invoke, plan.warmup, plan.shape.kind === 'concurrency' ? plan.shape.inFlight : 1);
+  await target.warmUp(plan.warmup, plan.shape.kind === 'concurrency' ? plan.shape.inFlight : 1);
 
   const startNs = process.hrtime.bigint();
   const recorder = new RunRecorder(startNs);
   const bar = plan.progress && new ProgressBar(plan.progress, progressOf(plan.length, recorder, startNs));
   bar?.start();
   try {
-    await generateLoad(target.invoke, plan.shape, plan.length, recorder, startNs);
+    await target.drive(plan.shape, plan.length, recorder, startNs);
   } finally {
     bar?.stop();
   }
@@ -60,16 +60,14 @@ export async function runBench(target: BenchTarget, plan: RunPlan): Promise<RunR
 async function firstInvocation(target: BenchTarget): Promise<ColdStart> {
   const before = await target.workers();
   const workerExisted = 'workers' in before ? before.workers.length > 0 : null;
-  const t0 = process.hrtime.bigint();
-  let outcome;
-  try {
-    outcome = await target.invoke();
-  } catch (error) {
-    outcome = { kind: 'failed' as const, message: (error as Error).message };
-  }
-  const latencyUs = Number(process.hrtime.bigint() - t0) / 1000;
+  const { outcome, latencyNs } = await target.first();
   if (outcome.kind === 'failed') throw new UsageError(outcome.message, false);
-  return { latencyUs, workerExisted, outcome: outcome.kind, ...(outcome.kind === 'function-error' ? { message: outcome.message } : {}) };
+  return {
+    latencyUs: latencyNs / 1000,
+    workerExisted,
+    outcome: outcome.kind,
+    ...(outcome.kind === 'function-error' ? { message: outcome.message } : {}),
+  };
 }
 
 function progressOf(length: RunLength, recorder: RunRecorder, startNs: bigint): { fraction(): number; completed(): number } {

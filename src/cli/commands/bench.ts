@@ -1,12 +1,16 @@
 // `nanolambda bench`: drive one function of a running runtime (local HTTP
-// invoke endpoint) or of a group started in-process (TS API), then report
+// invoke endpoint) or of a group started in-process (TS API, or C-to-C
+// gg_invoke from the C bench invoker), then report
 // cold start, latency percentiles, throughput, errors and worker memory as a
 // table, JSON, and optionally an SVG chart.
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { apiTarget } from '../../bench/api-target';
 import { DEFAULT_COUNT, DEFAULT_PAYLOAD_BYTES, DEFAULT_WARMUP, readBenchOptions, type BenchOptions } from '../../bench/bench-options';
+import { ggInvokeTarget } from '../../bench/gg-invoke-target';
 import { httpTarget } from '../../bench/http-target';
+import { checkPayloadEncoding } from '../../bench/payload-encoding';
+import { FunctionRegistry } from '../../registry/registry';
 import { renderLatencySvg } from '../../bench/latency-svg';
 import { OPEN_LOOP_MAX_IN_FLIGHT } from '../../bench/load-generator';
 import { runBench } from '../../bench/run-bench';
@@ -31,14 +35,23 @@ Entry point:
                         signed, over keep-alive connections
   --via api             start group.json in this process (required) and call
                         the TS API: the runtime's own cost, no HTTP
+  --via gg-invoke       start group.json in this process (required) with a C
+                        function added that calls <function> with gg_invoke
+                        (RequestResponse) and times each call in C: what one
+                        C function calling another sees. --concurrency N runs
+                        N such callers (at most 1000); --rate R one, calling
+                        on a schedule. Should that C function itself fail,
+                        the run stops with exit status 2
   --endpoint URL        for --via http (default: $NANOLAMBDA_ENDPOINT, else the
                         group's Http address)
   --qualifier Q         version, alias or $LATEST
 
 Payload (one of):
-  --payload-size N      N bytes of 'x' (default ${DEFAULT_PAYLOAD_BYTES})
+  --payload-size N      a JSON string "xx…x" of N bytes (default ${DEFAULT_PAYLOAD_BYTES})
   --payload TEXT        this text
   --payload-file F      this file's bytes
+  A function with EncodingType json (Python and Node.js by default) parses
+  its event: --payload and --payload-file must then be JSON.
 
 Load (one of):
   --concurrency N       N invocations in flight, closed loop (default 1)
@@ -57,13 +70,15 @@ Output:
 
 Exit status: 0 all invocations succeeded, 1 some failed (the figures are
 still printed), 2 the run could not start (bad option, unknown function,
-no runtime listening).`;
+no runtime listening) or could not go on (--via gg-invoke: the C bench
+invoker failed; no figures are printed).`;
 
 async function run(args: ParsedArgs): Promise<number> {
   const options = readBenchOptions(args);
   const target = await openTarget(options);
   let result;
   try {
+    checkPayloadEncoding(options.payload, options.payloadSource, options.functionName, target.encoding);
     result = await runBench(target, {
       functionName: options.functionName,
       payloadBytes: options.payload.length,
@@ -91,6 +106,16 @@ async function openTarget(options: BenchOptions): Promise<BenchTarget> {
   if (options.via === 'api') {
     return apiTarget(path.resolve(options.groupFile!), options.functionName, options.qualifier, options.payload);
   }
+  if (options.via === 'gg-invoke') {
+    return ggInvokeTarget({
+      groupFile: path.resolve(options.groupFile!),
+      functionName: options.functionName,
+      qualifier: options.qualifier,
+      payload: options.payload,
+      payloadSource: options.payloadSource,
+      lanes: options.shape.kind === 'concurrency' ? options.shape.inFlight : 1,
+    });
+  }
   const group = groupFromArg(options.groupFile);
   return httpTarget({
     endpoint: endpointOf(options.endpoint ?? process.env.NANOLAMBDA_ENDPOINT, group.http),
@@ -100,6 +125,8 @@ async function openTarget(options: BenchOptions): Promise<BenchTarget> {
     key: signingKeyFor(group.stateDir),
     stateDir: group.stateDir,
     maxSockets: options.shape.kind === 'concurrency' ? options.shape.inFlight : OPEN_LOOP_MAX_IN_FLIGHT,
+    // Functions of the group file; one created through the Lambda API is not known here.
+    encoding: new FunctionRegistry(group).tryResolve(options.functionName, options.qualifier)?.fn.encoding,
   });
 }
 
