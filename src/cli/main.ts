@@ -9,12 +9,13 @@ import { benchCommand } from './commands/bench';
 import { credentialsCommand } from './commands/credentials';
 import { demoCommand } from './commands/demo';
 import { deployCommand } from './commands/deploy';
+import { doctorCommand } from './commands/doctor';
 import { invokeCommand } from './commands/invoke';
 import { logsCommand } from './commands/logs';
 import { psCommand } from './commands/ps';
 import { startCommand } from './commands/start';
 
-const commands: Command[] = [startCommand, deployCommand, invokeCommand, psCommand, logsCommand, credentialsCommand, demoCommand, benchCommand];
+const commands: Command[] = [startCommand, deployCommand, invokeCommand, psCommand, logsCommand, credentialsCommand, demoCommand, benchCommand, doctorCommand];
 
 function topUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

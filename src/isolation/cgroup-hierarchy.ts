@@ -19,7 +19,7 @@ export interface Hierarchy {
 
 export type HierarchyOrWhyNot = Hierarchy | { missing: string };
 
-interface Mount {
+export interface Mount {
   /** The part of the hierarchy the mount shows ('/' unless in a container). */
   root: string;
   point: string;
@@ -62,7 +62,8 @@ export function findHierarchy(
   return { missing: reasons.join('; ') };
 }
 
-function parseMountinfo(text: string): Mount[] {
+/** The mounts of a /proc/<pid>/mountinfo text (the doctor reads them too). */
+export function parseMountinfo(text: string): Mount[] {
   const mounts: Mount[] = [];
   for (const line of text.split('\n')) {
     const fields = line.split(' ');

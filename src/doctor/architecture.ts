@@ -1,0 +1,58 @@
+// Architecture checks: the CPU Node runs for and the machine's, and whether
+// this package holds native parts built for it (the addon, the C SDK
+// library, the worker launcher), where the runtime looks for them.
+import os from 'node:os';
+import path from 'node:path';
+import { packageRoot } from '../native/binding';
+import { check, type CheckResult } from './check';
+import { elfArch } from './elf-machine';
+
+export function architectureChecks(): CheckResult[] {
+  const machine = os.machine();
+  const results: CheckResult[] = [];
+  // A Node built for another CPU (x64 Node under emulation on arm64) runs,
+  // but slowly, and loads the native parts of its own architecture.
+  const expected: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', armv7l: 'arm', i686: 'ia32' };
+  const matches = expected[machine] === undefined || expected[machine] === process.arch;
+  results.push(
+    check(
+      'architecture',
+      matches ? 'ok' : 'warning',
+      `node runs for ${process.arch} (process.arch), the machine is ${machine} (uname)` +
+        (matches ? '' : `: this Node is built for another CPU than the machine's`),
+    ),
+  );
+  results.push(addonCheck());
+  const sdkDir = path.join(packageRoot, 'sdk');
+  results.push(nativeFileCheck('sdk library', path.join(sdkDir, 'lib', 'libaws-greengrass-core-sdk-c.so')));
+  results.push(nativeFileCheck('launcher', path.join(sdkDir, 'bin', 'nanolambda-launcher')));
+  return results;
+}
+
+/** The addon as the runtime loads it: node-gyp-build picks prebuilds/linux-<arch> or build/Release. */
+function addonCheck(): CheckResult {
+  const searched = `${path.join(packageRoot, 'prebuilds', `linux-${process.arch}`)} or ${path.join(packageRoot, 'build', 'Release')}`;
+  let file: string;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    file = (require('node-gyp-build') as { path(dir: string): string }).path(packageRoot);
+  } catch {
+    return check('addon', 'missing', `no addon for linux-${process.arch} in ${searched}: run \`npm run build:addon\``);
+  }
+  try {
+    // Loading it is the real test: a wrong CPU or too old a glibc fails here.
+    require(file);
+  } catch (error) {
+    return check('addon', 'missing', `${file} does not load: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return check('addon', 'ok', `${file} loads`);
+}
+
+function nativeFileCheck(name: string, file: string): CheckResult {
+  const found = elfArch(file);
+  if ('unknown' in found) {
+    return check(name, 'missing', `${file}: ${found.unknown}; run \`npm run build:csdk\` in ${packageRoot}`);
+  }
+  if (found.arch !== process.arch) return check(name, 'missing', `${file} is built for ${found.arch}, not ${process.arch}`);
+  return check(name, 'ok', `${file} (${found.arch})`);
+}
