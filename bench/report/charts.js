@@ -127,4 +127,18 @@ function chartsBeside(reportFile) {
   return makeCharts(dir, path.basename(dir));
 }
 
-module.exports = { makeCharts, chartsBeside, shortNumber };
+/**
+ * p50 against payload size (log-log), one line per case name in the order
+ * given: how each path's cost grows with bytes. A 0 B point is drawn at 1.
+ */
+function p50BySizeChart(charts, name, title, rows, caseNames) {
+  const series = caseNames
+    .map((c) => ({
+      name: c,
+      points: rows.filter((r) => r.case === c && r.p50_us !== undefined).map((r) => [Math.max(r.bytes, 1), r.p50_us]).sort((x, y) => x[0] - y[0]),
+    }))
+    .filter((s) => s.points.length > 0);
+  return charts.add(name, { kind: 'lines', title, xTitle: 'payload bytes (0 B drawn at 1)', yTitle: 'p50 µs', xLog: true, yLog: true, series });
+}
+
+module.exports = { makeCharts, chartsBeside, p50BySizeChart, shortNumber };

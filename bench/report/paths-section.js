@@ -5,6 +5,7 @@
 const { table } = require('./markdown.js');
 const { verdict, mark } = require('./targets.js');
 const { sizeLabel } = require('../common.js');
+const { p50BySizeChart } = require('./charts.js');
 
 /** What each path of bench/paths.js is, in the order the table lists them. */
 const PATHS = [
@@ -21,19 +22,6 @@ const order = (name) => {
   return i < 0 ? PATHS.length : i;
 };
 const ratio = (v) => (v === undefined ? '' : `${v}×`);
-
-/** One line chart of p50 against payload size, a series per path, for one window kind. */
-function p50Chart(charts, name, title, rows) {
-  const byPath = new Map();
-  for (const r of rows) {
-    if (!byPath.has(r.case)) byPath.set(r.case, []);
-    byPath.get(r.case).push([r.bytes, r.p50_us]);
-  }
-  const series = [...byPath.entries()]
-    .sort(([a], [b]) => order(a) - order(b))
-    .map(([path, points]) => ({ name: path, points: points.sort((a, b) => a[0] - b[0]) }));
-  return charts.add(name, { kind: 'lines', title, xTitle: 'payload bytes', yTitle: 'p50 µs', xLog: true, yLog: true, series });
-}
 
 /**
  * The Markdown section from paths.js's JSON ({ results: [...] }); `charts`
@@ -76,9 +64,9 @@ function render(json, charts) {
   ];
   const one = timed.filter((r) => r.in_flight === 1);
   const many = timed.filter((r) => r.in_flight > 1);
-  out.push('', p50Chart(charts, 'paths-p50-1-in-flight', 'Entry paths: p50 vs payload, 1 in flight', one));
+  out.push('', p50BySizeChart(charts, 'paths-p50-1-in-flight', 'Entry paths: p50 vs payload, 1 in flight', one, PATHS.map(([n]) => n)));
   const windows = [...new Set(many.map((r) => r.in_flight))].join(', ');
-  if (many.length) out.push('', p50Chart(charts, 'paths-p50-many-in-flight', `Entry paths: p50 vs payload, many in flight (windows ${windows} by size)`, many));
+  if (many.length) out.push('', p50BySizeChart(charts, 'paths-p50-many-in-flight', `Entry paths: p50 vs payload, many in flight (windows ${windows} by size)`, many, PATHS.map(([n]) => n)));
   if (skipped.length) {
     out.push('', '**Skipped:**', '', ...skipped.map((r) => `- ${r.case}, ${sizeLabel(r.bytes)}, ${r.in_flight} in flight: ${r.skipped}`));
   }

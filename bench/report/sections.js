@@ -4,18 +4,11 @@
 'use strict';
 const { table, fenced } = require('./markdown.js');
 const { invokeTargets, mark } = require('./targets.js');
+const { p50BySizeChart } = require('./charts.js');
 
 
 function leftovers(rows) {
   return rows.length ? `\nOther figures:\n\n${fenced(rows.map((r) => JSON.stringify(r)).join('\n'))}\n` : '';
-}
-
-/** p50 against payload size, one line per case name (log-log): how each path's cost grows with bytes. */
-function p50BySizeChart(charts, name, title, latency, caseNames) {
-  const series = caseNames
-    .map((c) => ({ name: c, points: latency.filter((r) => r.case === c).map((r) => [Math.max(r.bytes, 1), r.p50_us]) }))
-    .filter((s) => s.points.length > 0);
-  return charts.add(name, { kind: 'lines', title, xTitle: 'payload bytes (0 B drawn at 1)', yTitle: 'p50 µs', xLog: true, yLog: true, series });
 }
 
 function renderInvoke(json, charts) {
@@ -79,4 +72,4 @@ function renderContention(json, charts) {
   return out.join('\n');
 }
 
-module.exports = { p50BySizeChart, renderInvoke, renderContention };
+module.exports = { renderInvoke, renderContention };
