@@ -21,6 +21,7 @@ import { SecretService } from './secrets/secret-service';
 import { ShadowService } from './shadow/shadow-service';
 import { EventSourceManager } from './event-sources/event-source-manager';
 import { packageRoot } from './native/binding';
+import { findSdkDir, missingSdkReason } from './native/sdk-location';
 import { FunctionRegistry } from './registry/registry';
 import { FunctionPool, type PoolHooks, type PoolLimits } from './scheduler/function-pool';
 import { Sweeper } from './scheduler/sweeper';
@@ -50,7 +51,12 @@ export interface RuntimeOptions {
   group?: GroupConfig | string;
   /** The local invoke endpoint; false for none. Default: the group's Http setting. */
   http?: { host: string; port: number } | false;
-  /** Where the SDK build was installed (bin/nanolambda-launcher, lib/). Default: <package>/sdk. */
+  /**
+   * Where the SDK build for this machine was installed (bin/nanolambda-launcher,
+   * lib/). Default: findSdkDir(), i.e. <package>/sdk, else the prebuilt
+   * <package>/prebuilds/linux-<arch>/sdk. Functions of another architecture
+   * use that architecture's prebuilt SDK library (function-architecture.ts).
+   */
   sdkDir?: string;
   /** Overrides of the pool limits. */
   limits?: Partial<PoolLimits>;
@@ -123,7 +129,9 @@ export class Runtime implements Invoker {
     this.fileGroup = group;
     this.lambdaApi = new LambdaApiHost(group.stateDir);
     this.registry = new FunctionRegistry(group);
-    const sdkDir = options.sdkDir ?? path.join(packageRoot, 'sdk');
+    const sdkDir = options.sdkDir ?? findSdkDir();
+    if (sdkDir === undefined) throw new NanolambdaError('NATIVE_UNAVAILABLE', missingSdkReason());
+    // The host's launcher for every function: one of another architecture is exec'd by it and handed to qemu by the kernel.
     this.launcherPath = path.join(sdkDir, 'bin', 'nanolambda-launcher');
     this.packageDirs = { sdkLibDir: path.join(sdkDir, 'lib'), runtimesDir: path.join(packageRoot, 'runtimes') };
     if (!fs.existsSync(this.launcherPath)) {

@@ -75,7 +75,10 @@ const cases: Array<[string, (g: Json) => void, string, RegExp]> = [
     g.FunctionDefinitionVersion.Functions[1].FunctionArn = A;
   }, 'FunctionDefinitionVersion.Functions[1].FunctionArn', /duplicate FunctionArn .*Functions\[0\] has it too/],
   ['FunctionConfiguration missing', (g) => delete g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration, CFG0, /expected an object, found nothing/],
-  ['unknown configuration key', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Timout = 3), `${CFG0}.Timout`, /unknown field; expected one of EncodingType, .*Timeout/],
+  ['unknown configuration key', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Timout = 3), `${CFG0}.Timout`, /unknown field; expected one of Architectures, EncodingType, .*Timeout/],
+  ['Architectures not a list', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Architectures = 'arm64'), `${CFG0}.Architectures`, /expected an array, found the string "arm64"/],
+  ['Architectures two', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Architectures = ['x86_64', 'arm64']), `${CFG0}.Architectures`, /expected exactly one architecture, as in \["arm64"\], found 2/],
+  ['Architectures unknown', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Architectures = ['amd64']), `${CFG0}.Architectures[0]`, /expected one of "x86_64", "arm64", found the string "amd64"/],
   ['Executable missing', (g) => delete g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Executable, `${CFG0}.Executable`, /expected a string, found nothing/],
   ['EncodingType bad', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.EncodingType = 'cbor'), `${CFG0}.EncodingType`, /expected one of "binary", "json", found the string "cbor"/],
   ['Timeout zero', (g) => (g.FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Timeout = 0), `${CFG0}.Timeout`, /expected an integer number of seconds from 1 to 900, found the number 0/],

@@ -129,6 +129,7 @@ export function spec(fnArn: string, version?: string): FunctionSpec {
     handler: 'true',
     executable: '/bin/true',
     execArgs: [],
+    architecture: process.arch === 'x64' ? 'x86_64' : process.arch,
     encoding: 'binary',
     pinned: false,
     timeoutMs: 3000,

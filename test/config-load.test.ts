@@ -44,6 +44,7 @@ describe.each([
       handler: 'sensor_reader',
       executable: path.join(dir, 'code/sensor/sensor_reader'),
       execArgs: ['--port', '8', '--name', 'living room'],
+      architecture: process.arch === 'x64' ? 'x86_64' : process.arch, // this machine's, by default
       encoding: 'binary',
       pinned: true,
       timeoutMs: 25_000,

@@ -10,6 +10,7 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { apiErrorFromInvoke } from '../src/api/api-error';
 import {
+  checkPackageArchitecture,
   deletePackage,
   listPackages,
   LAMBDA_PACKAGE_LIMITS,
@@ -386,57 +387,66 @@ describe('storing a package', () => {
   it('validates its options with precise TypeErrors', async () => {
     const { store } = scratchStore('pkg-options');
     const zip = makeZip([]);
-    await expect(storePackage(store, zip, { arch: 'sparc' })).rejects.toThrow(/options.arch must be one of x64, arm64/);
     await expect(storePackage(store, zip, { limits: { maxEntries: 0 } })).rejects.toThrow(/maxEntries must be a positive integer/);
     await expect(storePackage(store, 'UEsFBg==' as unknown as Buffer)).rejects.toThrow(TypeError);
   });
 });
 
 describe('architecture of executables', () => {
-  it('refuses an ELF executable built for another machine, naming both', async () => {
-    const zip = makeZip([
-      { name: 'index.js', data: 'x' },
-      { name: 'bootstrap', data: elfHeader(EM_AARCH64), unixMode: 0o100755 },
-    ]);
-    const refusal = await expectRefused(
-      zip,
-      /^Deployment package entry "bootstrap" is an ELF executable for aarch64 \(arm64\), but this gateway is x86_64 \(x64\): build it for x86_64$/,
-      { arch: 'x64' },
+  /** Store `entries` (accepted whatever their architecture), then check the package against `arch`. */
+  async function checked(entries: TestEntry[], arch: string): Promise<PackageError | undefined> {
+    const stored = await storePackage(scratchStore('pkg-arch').store, makeZip(entries));
+    try {
+      checkPackageArchitecture(stored.dir, arch);
+      return undefined;
+    } catch (error) {
+      expect(error).toBeInstanceOf(PackageError);
+      expect((error as PackageError).statusCode).toBe(400);
+      return error as PackageError;
+    }
+  }
+
+  it('refuses an ELF executable built for another machine than the function, naming both', async () => {
+    const refusal = await checked(
+      [
+        { name: 'index.js', data: 'x' },
+        { name: 'bootstrap', data: elfHeader(EM_AARCH64), unixMode: 0o100755 },
+      ],
+      'x86_64',
     );
-    expect(refusal.entry).toBe('bootstrap');
-    // And the other way round, with Lambda's architecture name for the gateway.
-    await expectRefused(
-      makeZip([{ name: 'bin/worker', data: elfHeader(EM_X86_64) }]),
-      /"bin\/worker" is an ELF executable for x86_64 \(x64\), but this gateway is aarch64 \(arm64\): build it for aarch64/,
-      { arch: 'arm64' },
+    expect(refusal?.message).toMatch(
+      /^Deployment package entry "bootstrap" is an ELF executable for aarch64 \(arm64\), but the function's architecture is x86_64: build it for x86_64, or set the function's Architectures to \["arm64"\]$/,
     );
-    // 32-bit code for the right machine is still the wrong binary.
-    await expectRefused(
-      makeZip([{ name: 'bootstrap', data: elfHeader(EM_X86_64, { elfClass: 1 }) }]),
-      /is an ELF executable for x86_64, 32-bit little-endian, but this gateway is x86_64 \(x64\)/,
-      { arch: 'x86_64' },
+    expect(refusal?.entry).toBe('bootstrap');
+    // And the other way round, in a subdirectory, with Node's name for the function's machine.
+    expect((await checked([{ name: 'bin/worker', data: elfHeader(EM_X86_64) }], 'arm64'))?.message).toMatch(
+      /"bin\/worker" is an ELF executable for x86_64 \(x64\), but the function's architecture is arm64: build it for aarch64, or set the function's Architectures to \["x86_64"\]/,
+    );
+    // 32-bit code for the right machine is still the wrong binary, and no Architectures value would fit it.
+    expect((await checked([{ name: 'bootstrap', data: elfHeader(EM_X86_64, { elfClass: 1 }) }], 'x64'))?.message).toMatch(
+      /is an ELF executable for x86_64, 32-bit little-endian, but the function's architecture is x64: build it for x86_64$/,
     );
   });
 
-  it('accepts executables for the gateway, and libraries of any architecture', async () => {
-    const { store } = scratchStore('pkg-arch-ok');
-    const stored = await storePackage(
-      store,
-      makeZip([
-        { name: 'bootstrap', data: fs.readFileSync('/bin/true') }, // this machine's own binary, default arch
-        { name: 'prebuilds/linux-other/addon.node', data: elfHeader(EM_AARCH64, { type: 3 }) },
-        { name: 'lib/libother.so.1.2', data: elfHeader(EM_AARCH64, { type: 3 }) },
-        { name: 'obj/main.o', data: elfHeader(EM_AARCH64, { type: 1 }) },
-        { name: 'README', data: 'not ELF' },
-      ]),
-    );
+  it('accepts executables for the function, and libraries of any architecture; one zip serves both architectures', async () => {
+    const entries: TestEntry[] = [
+      { name: 'bootstrap', data: fs.readFileSync('/bin/true') }, // this machine's own binary
+      { name: 'prebuilds/linux-other/addon.node', data: elfHeader(EM_AARCH64, { type: 3 }) },
+      { name: 'lib/libother.so.1.2', data: elfHeader(EM_AARCH64, { type: 3 }) },
+      { name: 'obj/main.o', data: elfHeader(EM_AARCH64, { type: 1 }) },
+      { name: 'README', data: 'not ELF' },
+    ];
+    const host = process.arch === 'x64' ? 'x86_64' : process.arch;
+    expect(await checked(entries, host)).toBeUndefined();
+    const stored = await storePackage(scratchStore('pkg-arch-ok').store, makeZip(entries));
     expect(stored.files).toBe(5);
     execFileSync(path.join(stored.dir, 'bootstrap'));
 
-    const arm = await storePackage(scratchStore('pkg-arch-arm').store, makeZip([{ name: 'bootstrap', data: elfHeader(EM_AARCH64) }]), {
-      arch: 'arm64',
-    });
+    // Stored without an architecture: the same zip is refused for one function and accepted for another.
+    const arm = await storePackage(scratchStore('pkg-arch-arm').store, makeZip([{ name: 'bootstrap', data: elfHeader(EM_AARCH64) }]));
     expect(mode(path.join(arm.dir, 'bootstrap'))).toBe(0o755);
+    expect(() => checkPackageArchitecture(arm.dir, 'arm64')).not.toThrow();
+    expect(() => checkPackageArchitecture(arm.dir, 'x86_64')).toThrow(/"bootstrap" is an ELF executable for aarch64/);
   });
 });
 

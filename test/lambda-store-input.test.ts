@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { FunctionStore } from '../src/lambda/store/function-store';
 import { parseFunctionName } from '../src/lambda/store/function-name';
+import { invalidParameter } from '../src/lambda/store/lambda-api-error';
 import { caught, code, createInput, expectLambdaError, openStore } from './helpers/lambda-store';
 import { tempDir } from './helpers/sdk';
 
@@ -140,7 +141,7 @@ describe('CreateFunction input', () => {
     expect(store.listFunctions().Functions).toHaveLength(1);
   });
 
-  it('refuses image packages and another architecture than the gateway\'s', () => {
+  it('refuses image packages and malformed Architectures', () => {
     const store = openStore();
     expectLambdaError(() => store.createFunction(input({ PackageType: 'Image' }), ZIP), 'InvalidParameterValueException', 400, /PackageType Image/);
     expectLambdaError(
@@ -149,9 +150,51 @@ describe('CreateFunction input', () => {
       400,
       "1 validation error detected: Value '[x86_64, arm64]' at 'architectures' failed to satisfy constraint: Member must have length less than or equal to 1",
     );
+    expectLambdaError(() => store.createFunction(input({ Architectures: ['sparc'] }), ZIP), 'ValidationException', 400, /enum value set: \[x86_64, arm64\]/);
+    expectLambdaError(() => store.createFunction(input({ Architectures: 'arm64' }), ZIP), 'ValidationException', 400, /Member must be a list/);
+    expect(store.listFunctions().Functions).toEqual([]);
+  });
+
+  it('keeps an architecture per function, the store\'s only the default', () => {
+    const store = openStore();
     const other = store.architecture === 'arm64' ? 'x86_64' : 'arm64';
-    expectLambdaError(() => store.createFunction(input({ Architectures: [other] }), ZIP), 'InvalidParameterValueException', 400, /runs .* functions only/);
-    expect(store.createFunction(input({ Architectures: [store.architecture], PackageType: 'Zip' }), ZIP).Architectures).toEqual([store.architecture]);
+    expect(store.createFunction(input(), ZIP).Architectures).toEqual([store.architecture]);
+    expect(store.createFunction(createInput('foreign', { Architectures: [other] }), ZIP).Architectures).toEqual([other]);
+    expect(store.getFunctionConfiguration('foreign').Architectures).toEqual([other]);
+    expect(store.getFunctionConfiguration('fn').Architectures).toEqual([store.architecture]);
+    // Published versions keep theirs; changing it is a change worth a new version.
+    expect(store.publishVersion('foreign').Version).toBe('1');
+    expect(store.updateFunctionConfiguration('foreign', { Architectures: [store.architecture] }).Architectures).toEqual([store.architecture]);
+    expect(store.getFunctionConfiguration('foreign', '1').Architectures).toEqual([other]);
+    expect(store.publishVersion('foreign').Version).toBe('2');
+    expect(store.listVersionsByFunction('foreign').Versions.map((v) => v.Architectures[0])).toEqual([store.architecture, other, store.architecture]);
+    // Other settings leave it as it was.
+    expect(store.updateFunctionConfiguration('foreign', { Timeout: 9 }).Architectures).toEqual([store.architecture]);
+  });
+
+  it('asks its owner before a function\'s architecture or code changes, and stores nothing it refuses', () => {
+    const asked: unknown[] = [];
+    const store = openStore(tempDir('lambda-input'), {
+      admit: (candidate) => {
+        asked.push(candidate);
+        if (candidate.architecture === 'arm64') throw invalidParameter(`no arm64 for ${candidate.functionName}`);
+      },
+      architecture: 'x86_64',
+    });
+    expectLambdaError(() => store.createFunction(input({ Architectures: ['arm64'] }), ZIP), 'InvalidParameterValueException', 400, 'no arm64 for fn');
+    expect(store.listFunctions().Functions).toEqual([]);
+    store.createFunction(input(), ZIP);
+    const other = code('other zip');
+    store.updateFunctionCode('fn', other);
+    store.updateFunctionConfiguration('fn', { Timeout: 5 }); // neither code nor architecture: not asked
+    expectLambdaError(() => store.updateFunctionConfiguration('fn', { Architectures: ['arm64'] }), 'InvalidParameterValueException', 400);
+    expect(store.getFunctionConfiguration('fn').Architectures).toEqual(['x86_64']);
+    expect(asked).toEqual([
+      { functionName: 'fn', architecture: 'arm64', codeSha256: ZIP.sha256 },
+      { functionName: 'fn', architecture: 'x86_64', codeSha256: ZIP.sha256 },
+      { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256 },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: other.sha256 },
+    ]);
   });
 
   it('stores nothing when any check fails', () => {

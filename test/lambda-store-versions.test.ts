@@ -1,9 +1,12 @@
 // Published versions: numbered monotonically (never reused after a delete),
 // immutable, not duplicated when nothing changed, guarded by CodeSha256 and
 // RevisionId, listed $LATEST first, and their code kept referenced.
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { FunctionStore } from '../src/lambda/store/function-store';
+import { LAMBDA_DB_FILE, type FunctionStore } from '../src/lambda/store/function-store';
 import { ARN, caught, code, createInput, openStore } from './helpers/lambda-store';
+import { tempDir } from './helpers/sdk';
 
 function create(store: FunctionStore, name: string, content = 'v1', more: Record<string, unknown> = {}): void {
   store.createFunction(createInput(name, { Runtime: 'python3.12', Handler: 'app.handler', ...more }), code(content));
@@ -165,5 +168,30 @@ describe('codeReferences', () => {
     expect(store.codeReferences()).toEqual(new Set([code('b').sha256]));
     store.deleteFunction('refs');
     expect(store.codeReferences()).toEqual(new Set());
+  });
+});
+
+describe('a store written before functions had an architecture (schema 1)', () => {
+  it('gains the column and reports the store\'s default for its functions, keeping their versions', () => {
+    const dir = tempDir('lambda-schema1');
+    const first = openStore(dir, { architecture: 'arm64' });
+    create(first, 'old');
+    first.publishVersion('old');
+    first.close();
+    // Back to schema 1's layout: no architecture column, user_version 1.
+    const db = new Database(path.join(dir, LAMBDA_DB_FILE));
+    db.exec('ALTER TABLE versions DROP COLUMN architecture');
+    db.pragma('user_version = 1');
+    db.close();
+
+    const store = openStore(dir, { architecture: 'arm64' });
+    expect(store.getFunctionConfiguration('old', '1').Architectures).toEqual(['arm64']);
+    expect(store.updateFunctionConfiguration('old', { Architectures: ['x86_64'] }).Architectures).toEqual(['x86_64']);
+    expect(store.publishVersion('old').Version).toBe('2');
+    expect(store.listVersionsByFunction('old').Versions.map((v) => v.Architectures[0])).toEqual(['x86_64', 'arm64', 'x86_64']);
+    store.close();
+    const reopened = new Database(path.join(dir, LAMBDA_DB_FILE), { readonly: true });
+    expect(reopened.pragma('user_version', { simple: true })).toBe(2);
+    reopened.close();
   });
 });

@@ -13,10 +13,11 @@ import { doctorCommand } from './commands/doctor';
 import { invokeCommand } from './commands/invoke';
 import { logsCommand } from './commands/logs';
 import { psCommand } from './commands/ps';
+import { sdkCommand } from './commands/sdk';
 import { serviceCommand } from './commands/service';
 import { startCommand } from './commands/start';
 
-const commands: Command[] = [startCommand, deployCommand, invokeCommand, psCommand, logsCommand, credentialsCommand, demoCommand, benchCommand, doctorCommand, serviceCommand];
+const commands: Command[] = [startCommand, deployCommand, invokeCommand, psCommand, logsCommand, credentialsCommand, demoCommand, benchCommand, doctorCommand, serviceCommand, sdkCommand];
 
 function topUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

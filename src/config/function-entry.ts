@@ -24,6 +24,9 @@
 //   directory; a custom runtime runs its code's `bootstrap`.
 // - EncodingType defaults to json for Python and Node.js (Greengrass's
 //   default), binary otherwise.
+// - Architectures (not Greengrass's; the Lambda API's name and shape): the
+//   machine the executable is built for, default this machine's; an ELF
+//   executable for another is refused here (function-architecture.ts).
 import fs from 'node:fs';
 import { resolve as resolvePath } from 'node:path'; // `path` names JSON paths in this file
 import { EXECUTABLE_RUNTIME } from '../lambda/store/runtimes';
@@ -32,6 +35,7 @@ import { formatFunctionArn, isVersionNumber, parseFunctionArn } from '../registr
 import { ExecutableOutsideCodeError, resolveExecutable } from './code-path';
 import { splitExecArgs } from './exec-args';
 import { childPath, describe, Fields, type JsonObject } from './fields';
+import { checkExecutableArchitecture, parseArchitectures } from './function-architecture';
 import { DEFAULT_MAX_INSTANCES, DEFAULT_SETTINGS } from './function-settings';
 import type { NanolambdaSection } from './nanolambda-section';
 import { isReservedEnvName } from './reserved-env';
@@ -88,6 +92,7 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
   const cfgPath = `${path}.FunctionConfiguration`;
   const cfg = f.object(entry.FunctionConfiguration, cfgPath);
   f.onlyKeys(cfg, cfgPath, [
+    'Architectures',
     'EncodingType',
     'Environment',
     'ExecArgs',
@@ -110,6 +115,7 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
   const timeoutS =
     cfg.Timeout === undefined ? DEFAULT_TIMEOUT_S : f.integer(cfg.Timeout, `${cfgPath}.Timeout`, 1, MAX_TIMEOUT_S, 'seconds');
   const pinned = cfg.Pinned === undefined ? false : f.boolean(cfg.Pinned, `${cfgPath}.Pinned`);
+  const architecture = parseArchitectures(cfg.Architectures, `${cfgPath}.Architectures`, f);
 
   let execArgs: string[] = [];
   if (cfg.ExecArgs !== undefined) {
@@ -158,6 +164,7 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     } catch (err) {
       throw f.error(err instanceof ExecutableOutsideCodeError ? `${cfgPath}.Executable` : codeKey, (err as Error).message);
     }
+    checkExecutableArchitecture(file, architecture, `${cfgPath}.Executable`, f);
   }
 
   const settingsKey = childPath('Nanolambda.Functions', arn);
@@ -185,6 +192,7 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     handler: executable,
     executable: file,
     execArgs,
+    architecture,
     encoding,
     pinned,
     timeoutMs: timeoutS * 1000,

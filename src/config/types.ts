@@ -35,6 +35,13 @@ export interface FunctionSpec {
   /** Absolute path of the executable to run (a custom runtime's bootstrap); the code directory for Python and Node.js. */
   executable: string;
   execArgs: string[];
+  /**
+   * The machine its executables are built for: Lambda's name, x86_64 or
+   * arm64 (FunctionConfiguration.Architectures); default this machine's
+   * (Node's name on a machine Lambda has no name for: arm, riscv64, …).
+   * Another than this machine's runs through qemu-user (isolation/function-architecture.ts).
+   */
+  architecture: string;
   encoding: EncodingType;
   pinned: boolean;
   timeoutMs: number;

@@ -4,6 +4,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../native/binding';
+import { findSdkDir, missingSdkReason, SDK_LIBRARY } from '../native/sdk-location';
 import { check, type CheckResult } from './check';
 import { elfArch } from './elf-machine';
 
@@ -23,8 +24,12 @@ export function architectureChecks(): CheckResult[] {
     ),
   );
   results.push(addonCheck());
-  const sdkDir = path.join(packageRoot, 'sdk');
-  results.push(nativeFileCheck('sdk library', path.join(sdkDir, 'lib', 'libaws-greengrass-core-sdk-c.so')));
+  const sdkDir = findSdkDir();
+  if (sdkDir === undefined) {
+    results.push(check('sdk', 'missing', missingSdkReason()));
+    return results;
+  }
+  results.push(nativeFileCheck('sdk library', path.join(sdkDir, SDK_LIBRARY)));
   results.push(nativeFileCheck('launcher', path.join(sdkDir, 'bin', 'nanolambda-launcher')));
   return results;
 }

@@ -1,5 +1,5 @@
-// The built-in example group: the C SDK's example executables (built by
-// `npm run build:csdk` into sdk/libexec/nanolambda/examples/), wired the way a
+// The built-in example group: the C SDK's example executables (in the SDK's
+// libexec/nanolambda/examples/, built or prebuilt), wired the way a
 // Greengrass group would be. `nanolambda start` with no file and
 // `nanolambda demo` run it. It goes through parseGroup like a user's file.
 import fs from 'node:fs';
@@ -9,13 +9,14 @@ import { parseGroup } from '../config/load-group';
 import type { GroupConfig } from '../config/types';
 import { NanolambdaError } from '../errors';
 import { packageRoot } from '../native/binding';
+import { findSdkDir } from '../native/sdk-location';
 
 export const EXAMPLE_NAMES = ['echo', 'publisher', 'invoker', 'invokee', 'crasher', 'hanger', 'allocator', 'counter'] as const;
 export type ExampleName = (typeof EXAMPLE_NAMES)[number];
 
-/** Where the csdk build installs the example executables. */
+/** Where the C SDK in use (a local build, else the prebuilt one) holds the example executables. */
 export function exampleExecutablesDir(): string {
-  return path.join(packageRoot, 'sdk', 'libexec', 'nanolambda', 'examples');
+  return path.join(findSdkDir() ?? path.join(packageRoot, 'sdk'), 'libexec', 'nanolambda', 'examples');
 }
 
 export function exampleArn(name: ExampleName, qualifier = '1'): string {

@@ -23,7 +23,7 @@ export interface LaunchContext {
   gid: number;
   /** An empty directory containers build their root on (each in its own mount namespace). */
   containerRoot: string;
-  /** The host's directory of libaws-greengrass-core-sdk-c.so. */
+  /** The host's directory of libaws-greengrass-core-sdk-c.so built for the function's architecture. */
   sdkLibDir: string;
   /** The host's directory of nanolambda's runtime programs (<package>/runtimes). */
   runtimesDir: string;

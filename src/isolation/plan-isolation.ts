@@ -2,7 +2,8 @@
 // found and said once at start (probeMachine); then, at start and at each
 // deployment, the check against what the functions ask (isolation-check.ts)
 // and each function's complete launch: executable path, environment,
-// container or not.
+// container or not, and for a function of another architecture than the
+// machine's, its SDK and emulator (function-architecture.ts).
 import fs from 'node:fs';
 import { privateFiles } from '../config/private-files';
 import path from 'node:path';
@@ -11,6 +12,8 @@ import { runtimeProgram } from '../workers/runtime-program';
 import { workerEnvironment } from '../workers/worker-environment';
 import type { Controller } from './cgroup-hierarchy';
 import { whyNoContainers } from './container-probe';
+import { NanolambdaError } from '../errors';
+import { architectureRun, type ArchitectureRun } from './function-architecture';
 import { checkIsolation } from './isolation-check';
 import { CONTAINER_SDK_LIB_DIR, launchPlan, NO_FALLBACK, realPath } from './launch-plan';
 
@@ -25,11 +28,14 @@ export interface FunctionLaunch {
 
 /** Where the package's native and runtime parts are on this host. */
 export interface PackageDirs {
-  /** libaws-greengrass-core-sdk-c.so's directory. */
+  /** libaws-greengrass-core-sdk-c.so's directory for this machine's architecture (another's is found per function). */
   sdkLibDir: string;
   /** nanolambda's runtime programs (<package>/runtimes). */
   runtimesDir: string;
 }
+
+/** Below this limit an emulated function may not have room beside qemu (measured: ~14 MB RSS for qemu-aarch64 and a small C function). */
+const EMULATED_MEMORY_WARNING_BYTES = 48 * 1024 * 1024;
 
 const WITHOUT: Record<Controller, string> = {
   memory: 'memory limits',
@@ -57,10 +63,15 @@ export function probeMachine(launcherPath: string, missingControllers: ReadonlyM
   return { missingControllers, noContainers };
 }
 
-/** Each function's launch on this machine; throws ISOLATION_UNAVAILABLE (isolation-check.ts). */
+/**
+ * Each function's launch on this machine; throws ISOLATION_UNAVAILABLE
+ * (isolation-check.ts), or NATIVE_UNAVAILABLE for a function of an
+ * architecture this machine cannot run (no qemu-user handler, no SDK).
+ */
 export function planIsolation(group: GroupConfig, dirs: PackageDirs, machine: MachineIsolation): Map<FunctionSpec, FunctionLaunch> {
-  const { sdkLibDir, runtimesDir } = dirs;
+  const { runtimesDir } = dirs;
   const { missingControllers, noContainers } = machine;
+  const runs = new Map(group.functions.map((fn) => [fn, runArchitecture(fn, dirs.sdkLibDir)]));
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const verdict = checkIsolation(
@@ -81,10 +92,30 @@ export function planIsolation(group: GroupConfig, dirs: PackageDirs, machine: Ma
   const hidden = [...new Set([...protectedPaths, ...protectedPaths.map(realPath)])];
   const plans = new Map<FunctionSpec, FunctionLaunch>();
   for (const fn of group.functions) {
+    const run = runs.get(fn)!;
+    const sdkLibDir = run.sdkLibDir;
     const plan = launchPlan(fn, { uid, gid, containerRoot, sdkLibDir, runtimesDir, hidden }, verdict.fallbacks.get(fn) ?? NO_FALLBACK);
     const libDir = plan.container ? CONTAINER_SDK_LIB_DIR : sdkLibDir;
+    // The sysroot needs no bind: a container mirrors the host's /usr read-only at the same path.
+    const env = workerEnvironment(fn, libDir, run.emulation?.sysroot);
     const program = runtimeProgram(fn, plan);
-    plans.set(fn, { argv: program.argv, workDir: plan.workDir, env: { ...workerEnvironment(fn, libDir), ...program.env, ...plan.env }, container: plan.container });
+    plans.set(fn, { argv: program.argv, workDir: plan.workDir, env: { ...env, ...program.env, ...plan.env }, container: plan.container });
   }
   return plans;
+}
+
+/** How `fn` runs on this machine's CPU, or NATIVE_UNAVAILABLE naming the function, its architecture and the fix. */
+function runArchitecture(fn: FunctionSpec, hostSdkLibDir: string): ArchitectureRun {
+  const run = architectureRun(fn.architecture, hostSdkLibDir);
+  if ('problem' in run) {
+    throw new NanolambdaError('NATIVE_UNAVAILABLE', `function ${fn.name} (${fn.arn}) has Architectures ["${fn.architecture}"], and ${run.problem}`);
+  }
+  if (run.emulation !== undefined && fn.memoryBytes !== undefined && fn.memoryBytes < EMULATED_MEMORY_WARNING_BYTES) {
+    process.emitWarning(
+      `function ${fn.name} runs under qemu-user (${fn.architecture} on ${process.arch}), whose own memory (about 15 MB) counts ` +
+        `against its MemorySize of ${fn.memoryBytes / 1024} KB: if it is killed for memory, raise MemorySize`,
+      { code: 'NANOLAMBDA_EMULATED_MEMORY' },
+    );
+  }
+  return run;
 }

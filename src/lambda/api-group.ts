@@ -8,7 +8,9 @@
 // executable, Handler = the executable's path in the zip), Python 3 and
 // Node.js handlers, and custom runtimes (the zip's bootstrap). Other runtimes
 // (Java, .NET, Ruby) are stored and listed; their entries are left out, and
-// invoking them says why (see unrunnableReason).
+// invoking them says why (see unrunnableReason). So are functions of an
+// architecture this machine cannot run now (created while a qemu-user
+// handler was registered, which has since been removed).
 //
 // Decisions: Lambda-style MemorySize is in MB; functions run in
 // GreengrassContainer mode (their code lives in the state directory, which
@@ -26,6 +28,7 @@ import { packageDir } from './package';
 import type { FunctionConfiguration } from './store/configuration';
 import type { FunctionStore } from './store/function-store';
 import { runtimeKindOf } from '../config/function-runtime';
+import { architectureProblem } from '../isolation/function-architecture';
 
 export interface ApiGroup {
   functions: FunctionSpec[];
@@ -57,14 +60,17 @@ export function apiGroup(store: FunctionStore, codeDir: string, isolation: ApiIs
 }
 
 /** Why a stored function cannot be invoked here, or undefined when it can. */
-export function unrunnableReason(config: Pick<FunctionConfiguration, 'Runtime' | 'FunctionName'>): string | undefined {
+export function unrunnableReason(config: Pick<FunctionConfiguration, 'Runtime' | 'FunctionName' | 'Architectures'>): string | undefined {
   const kind = runtimeKindOf(config.Runtime);
-  return typeof kind === 'string' ? undefined : `${config.FunctionName} has Runtime ${config.Runtime}: ${kind.unsupported}`;
+  if (typeof kind !== 'string') return `${config.FunctionName} has Runtime ${config.Runtime}: ${kind.unsupported}`;
+  const architecture = config.Architectures[0]!;
+  const problem = architectureProblem(architecture);
+  return problem === undefined ? undefined : `${config.FunctionName} has Architectures ["${architecture}"], and ${problem}`;
 }
 
 function entryOf(config: FunctionConfiguration, codeDir: string, isolation: ApiIsolation): FunctionSpec | undefined {
   const kind = runtimeKindOf(config.Runtime);
-  if (typeof kind !== 'string') return undefined;
+  if (typeof kind !== 'string' || unrunnableReason(config) !== undefined) return undefined;
   const root = packageDir(codeDir, config.CodeSha256);
   if (root === undefined) return undefined; // its package is gone: invoking says "not found"
   // Python and Node.js load their handler from the code; a custom runtime runs its bootstrap; an executable is its Handler.
@@ -89,6 +95,7 @@ function entryOf(config: FunctionConfiguration, codeDir: string, isolation: ApiI
     handler: config.Handler,
     executable,
     execArgs: [],
+    architecture: config.Architectures[0]!,
     // Lambda's Python and Node.js runtimes hand handlers JSON; executables and bootstraps take bytes.
     encoding: kind === 'python' || kind === 'nodejs' ? 'json' : 'binary',
     pinned: false,

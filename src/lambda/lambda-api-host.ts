@@ -2,13 +2,17 @@
 // (<StateDir>/lambda.db) opened only when it exists or at the first
 // management request (SQLite costs RSS a gateway without API functions need
 // not pay), the package store (<StateDir>/code), and the group the runtime
-// runs: the group file's entries plus the stored functions'.
+// runs: the group file's entries plus the stored functions'. The store asks
+// it before a function's code or architecture changes whether this machine
+// can run that (admit).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { GroupConfig } from '../config/types';
+import { architectureProblem } from '../isolation/function-architecture';
 import { apiGroup, unrunnableReason, type ApiIsolation } from './api-group';
-import { sweepPackageStore } from './package';
-import { FunctionStore } from './store/function-store';
+import { checkPackageArchitecture, packageDir, PackageError, sweepPackageStore } from './package';
+import { FunctionStore, type FunctionCandidate } from './store/function-store';
+import { invalidParameter } from './store/lambda-api-error';
 
 export class LambdaApiHost {
   readonly codeDir: string;
@@ -26,7 +30,7 @@ export class LambdaApiHost {
   store(): FunctionStore {
     if (this.opened === undefined) {
       fs.mkdirSync(this.codeDir, { recursive: true, mode: 0o700 });
-      this.opened = new FunctionStore(this.stateDir);
+      this.opened = new FunctionStore(this.stateDir, { admit: (candidate) => this.admit(candidate) });
     }
     return this.opened;
   }
@@ -61,6 +65,26 @@ export class LambdaApiHost {
       return unrunnableReason(this.store().resolve(nameOrArn, qualifier).config);
     } catch {
       return undefined;
+    }
+  }
+
+  /**
+   * Refuse a function this machine cannot run (a foreign architecture without
+   * a qemu-user handler or its SDK) or whose package holds executables for
+   * another architecture than its own.
+   */
+  private admit({ functionName, architecture, codeSha256 }: FunctionCandidate): void {
+    const problem = architectureProblem(architecture);
+    if (problem !== undefined) {
+      throw invalidParameter(`Function ${functionName} has Architectures ["${architecture}"], and ${problem}`);
+    }
+    const dir = packageDir(this.codeDir, codeSha256);
+    if (dir === undefined) return; // stored by someone else's hand: it is left out of the group, and invoking says not found
+    try {
+      checkPackageArchitecture(dir, architecture);
+    } catch (error) {
+      if (error instanceof PackageError) throw invalidParameter(`Function ${functionName}: ${error.message}`);
+      throw error;
     }
   }
 

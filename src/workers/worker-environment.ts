@@ -13,12 +13,22 @@ export const GGC_MAX_INTERFACE_VERSION = '1.5';
 /** Host variables a function may reasonably rely on. */
 const inherited = ['PATH', 'LANG', 'LC_ALL', 'TZ', 'HOME'];
 
-export function workerEnvironment(fn: FunctionSpec, sdkLibDir: string): NodeJS.ProcessEnv {
+/**
+ * `sdkLibDir`: the SDK library's directory for the function's architecture,
+ * as the worker sees it. `qemuLdPrefix`: for a function emulated through
+ * qemu-user, the sysroot holding its architecture's ld.so and libc.
+ */
+export function workerEnvironment(fn: FunctionSpec, sdkLibDir: string, qemuLdPrefix?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const name of inherited) {
     const value = process.env[name];
     if (value !== undefined) env[name] = value;
   }
+  // A dynamic executable of another architecture names that architecture's
+  // ld.so (/lib/ld-linux-aarch64.so.1), which this machine does not have at
+  // that path: qemu looks it up, and the libraries it loads, under
+  // QEMU_LD_PREFIX first. The function's own Environment wins (set below).
+  if (qemuLdPrefix !== undefined) env.QEMU_LD_PREFIX = qemuLdPrefix;
   // Executables built against the public stub library carry a RUNPATH to it;
   // LD_LIBRARY_PATH wins over RUNPATH, so ours is the one they load.
   const previous = process.env.LD_LIBRARY_PATH;

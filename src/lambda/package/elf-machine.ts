@@ -1,7 +1,8 @@
-// A C executable in a package must be built for the gateway: we read the ELF
-// header (EI_CLASS, EI_DATA, e_type, e_machine) of every file that starts with
-// one and refuse the package at deploy time if an executable is for another
-// machine, instead of letting the first invoke fail with "Exec format error".
+// A C executable must be built for the architecture of the function it runs
+// as: we read the ELF header (EI_CLASS, EI_DATA, e_type, e_machine) of every
+// file that starts with one and refuse, at deploy time, an executable for
+// another machine, instead of letting the first invoke fail with "Exec format
+// error" (or run under an emulator the function did not ask for).
 //
 // Checked: ELF executables, i.e. e_type ET_EXEC, or ET_DYN (a PIE executable
 // or a shared library) unless the name says library: `*.so`, `*.so.N…` and
@@ -9,8 +10,10 @@
 // several architectures of one and load the right one at run time (Node
 // prebuilds/linux-x64 beside prebuilds/linux-arm64). Object files and core
 // dumps are not run, so not checked.
+//
+// Architectures are named as Lambda names them (x86_64, arm64); Node's names
+// (x64, arm, riscv64, …) are accepted too, for machines Lambda has no name for.
 import { endianness } from 'node:os';
-import { refusedEntry } from './package-error';
 import { isElf } from './file-mode';
 
 const ET_EXEC = 2;
@@ -45,14 +48,31 @@ const MACHINES: Record<string, Machine> = {
   mipsel: { machine: 8, elfClass: 1, littleEndian: true, name: 'mipsel', nodeArch: 'mipsel' },
 };
 const LAMBDA_ARCHITECTURES: Record<string, string> = { x86_64: 'x64' };
+/** The machines Lambda has a name for (its Architectures values), by Node's name. */
+const LAMBDA_NAMES: Record<string, string> = { x64: 'x86_64', arm64: 'arm64' };
 
-/** The gateway machine for a Node or Lambda architecture name; undefined when we do not know it. */
+/** The machine for a Node or Lambda architecture name; undefined when we do not know it. */
 export function machineForArch(arch: string): Machine | undefined {
   return MACHINES[LAMBDA_ARCHITECTURES[arch] ?? arch];
 }
 
-export function knownArchitectures(): string[] {
-  return [...Object.keys(MACHINES), ...Object.keys(LAMBDA_ARCHITECTURES)];
+/** Node's name (process.arch) for a Lambda or Node architecture name: x86_64 -> x64. */
+export function nodeArchOf(arch: string): string {
+  return LAMBDA_ARCHITECTURES[arch] ?? arch;
+}
+
+/**
+ * This machine's architecture as a function names it: Lambda's name (x86_64,
+ * arm64), or Node's for a machine Lambda has no name for (arm, riscv64, …).
+ * The default architecture of every function.
+ */
+export function hostArchitecture(): string {
+  return lambdaNameOf(process.arch);
+}
+
+/** Lambda's name for a Node architecture name where it has one (x64 -> x86_64), else the name itself. */
+function lambdaNameOf(nodeArch: string): string {
+  return LAMBDA_NAMES[nodeArch] ?? nodeArch;
 }
 
 export interface ElfHeader {
@@ -76,26 +96,34 @@ export function readElfHeader(head: Buffer): ElfHeader | undefined {
   };
 }
 
-/** Refuse `path` if it is an ELF executable that `gateway` cannot run. */
-export function checkArchitecture(path: string, head: Buffer, gateway: Machine): void {
+/**
+ * Why a file whose first bytes are `head` cannot run as a function of `arch`
+ * (Lambda's or Node's name), as the end of a sentence naming the file; or
+ * undefined when it can, or is no executable. An architecture we do not know
+ * (an exotic host's own) checks nothing rather than refuse falsely.
+ */
+export function elfMismatch(path: string, head: Buffer, arch: string): string | undefined {
+  const expected = machineForArch(arch);
   const elf = readElfHeader(head);
-  if (!elf || (elf.type !== ET_EXEC && elf.type !== ET_DYN)) return;
-  if (elf.type === ET_DYN && LIBRARY_NAME.test(path)) return;
-  if (elf.machine === gateway.machine && elf.elfClass === gateway.elfClass && elf.littleEndian === gateway.littleEndian) return;
-  throw refusedEntry(
-    path,
-    `is an ELF executable for ${describeElf(elf)}, but this gateway is ${describeMachine(gateway)}: build it for ${gateway.name}`,
-  );
+  if (!expected || !elf || (elf.type !== ET_EXEC && elf.type !== ET_DYN)) return undefined;
+  if (elf.type === ET_DYN && LIBRARY_NAME.test(path)) return undefined;
+  if (elf.machine === expected.machine && elf.elfClass === expected.elfClass && elf.littleEndian === expected.littleEndian) return undefined;
+  const known = knownMachineOf(elf);
+  // The function may simply be declared wrong: say how to declare what the file is.
+  const declare = known === undefined || !(known.nodeArch in LAMBDA_NAMES) ? '' : `, or set the function's Architectures to ["${lambdaNameOf(known.nodeArch)}"]`;
+  return `is an ELF executable for ${describeElf(elf)}, but the function's architecture is ${arch}: build it for ${expected.name}${declare}`;
 }
 
 function describeMachine(m: Machine): string {
   return m.name === m.nodeArch ? m.name : `${m.name} (${m.nodeArch})`;
 }
 
+function knownMachineOf(elf: ElfHeader): Machine | undefined {
+  return Object.values(MACHINES).find((m) => m.machine === elf.machine && m.elfClass === elf.elfClass && m.littleEndian === elf.littleEndian);
+}
+
 function describeElf(elf: ElfHeader): string {
-  const known = Object.values(MACHINES).find(
-    (m) => m.machine === elf.machine && m.elfClass === elf.elfClass && m.littleEndian === elf.littleEndian,
-  );
+  const known = knownMachineOf(elf);
   if (known) return describeMachine(known);
   const sameMachine = Object.values(MACHINES).find((m) => m.machine === elf.machine);
   const shape = `${elf.elfClass === 1 ? '32' : elf.elfClass === 2 ? '64' : 'unknown'}-bit ${elf.littleEndian ? 'little' : 'big'}-endian`;

@@ -12,7 +12,6 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { NanolambdaError } from '../../errors';
-import { knownArchitectures, machineForArch, type Machine } from './elf-machine';
 import { DIRECTORY_MODE, FILE_MODE } from './file-mode';
 import { PackageError } from './package-error';
 import { LAMBDA_PACKAGE_LIMITS, type PackageLimits } from './package-limits';
@@ -24,13 +23,6 @@ const TEMP_PREFIX = '.tmp-';
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
 
 export interface StorePackageOptions {
-  /**
-   * The gateway's architecture, as Node names it (`x64`, `arm64`, `arm`,
-   * `ia32`, …) or as Lambda does (`x86_64`, `arm64`). Default: process.arch.
-   * ELF executables for another machine are refused. Checked when a zip is
-   * unpacked: a zip already in the store is not checked again.
-   */
-  arch?: string;
   /** Lower (or, unwisely, raise) Lambda's limits; unset fields keep Lambda's. */
   limits?: Partial<PackageLimits>;
 }
@@ -59,16 +51,16 @@ export interface StoredPackage {
 /**
  * Check, store and unpack a deployment package (the zip bytes as uploaded,
  * already base64-decoded). Everything about the zip is checked before a byte
- * is written; what can only be seen while inflating (a lying size, a bad CRC,
- * a wrong-architecture executable) removes the partial unpack before this
- * rejects. Rejects with a PackageError (the uploader's fault: 400 or 413) or a
+ * is written; what can only be seen while inflating (a lying size, a bad CRC)
+ * removes the partial unpack before this rejects. Executables are not checked
+ * against an architecture here: one zip may serve functions of several, so
+ * the function's check is checkPackageArchitecture's, once it is known. Rejects with a PackageError (the uploader's fault: 400 or 413) or a
  * NanolambdaError STORAGE_FAILED (the store's disk).
  */
 export async function storePackage(storeDir: string, zipBytes: Uint8Array, options: StorePackageOptions = {}): Promise<StoredPackage> {
   if (!(zipBytes instanceof Uint8Array)) throw new TypeError('storePackage: zipBytes must be a Buffer or Uint8Array of the zip');
   const zip = Buffer.isBuffer(zipBytes) ? zipBytes : Buffer.from(zipBytes.buffer, zipBytes.byteOffset, zipBytes.byteLength);
   const limits = resolveLimits(options.limits);
-  const gateway = resolveGateway(options.arch);
 
   if (zip.length > limits.maxZippedBytes) {
     throw new PackageError(
@@ -99,7 +91,7 @@ export async function storePackage(storeDir: string, zipBytes: Uint8Array, optio
     }
     const temp = await fs.promises.mkdtemp(path.join(storeDir, `${TEMP_PREFIX}${sha256.slice(0, 16)}-`));
     try {
-      await unpackInto(temp, zip, manifest, gateway);
+      await unpackInto(temp, zip, manifest);
       await writeZipOnce(stored.zipPath, zip);
       await fs.promises.rename(temp, stored.dir);
     } catch (err) {
@@ -218,15 +210,6 @@ function resolveLimits(overrides: Partial<PackageLimits> | undefined): PackageLi
     limits[key] = value;
   }
   return limits;
-}
-
-function resolveGateway(arch: string | undefined): Machine | undefined {
-  if (arch === undefined) return machineForArch(process.arch); // an exotic host: no check rather than a false refusal
-  const machine = typeof arch === 'string' ? machineForArch(arch) : undefined;
-  if (!machine) {
-    throw new TypeError(`storePackage: options.arch must be one of ${knownArchitectures().join(', ')}; got ${JSON.stringify(arch)}`);
-  }
-  return machine;
 }
 
 async function isDirectory(target: string): Promise<boolean> {

@@ -4,7 +4,6 @@
 // land outside `root`; files are opened with O_EXCL|O_NOFOLLOW all the same.
 import fs from 'node:fs';
 import path from 'node:path';
-import { checkArchitecture, type Machine } from './elf-machine';
 import { DIRECTORY_MODE, fileMode } from './file-mode';
 import { writeEntry } from './inflate-entry';
 import type { PackageManifest, PlannedFile } from './package-manifest';
@@ -14,11 +13,10 @@ const CONCURRENT_FILES = 16;
 
 /**
  * Create the manifest's directories and files under `root` (an existing empty
- * directory). When `gateway` is given, an ELF executable for another machine
- * fails the unpack. On failure, whatever was written is left for the caller
+ * directory). On failure, whatever was written is left for the caller
  * to remove, and no write is still running when this rejects.
  */
-export async function unpackInto(root: string, zip: Buffer, manifest: PackageManifest, gateway: Machine | undefined): Promise<void> {
+export async function unpackInto(root: string, zip: Buffer, manifest: PackageManifest): Promise<void> {
   await fs.promises.chmod(root, DIRECTORY_MODE);
   for (const dir of manifest.directories) {
     const target = path.join(root, dir);
@@ -26,8 +24,7 @@ export async function unpackInto(root: string, zip: Buffer, manifest: PackageMan
     await fs.promises.chmod(target, DIRECTORY_MODE); // mkdir's mode is filtered by the umask
   }
   await forEachLimited(manifest.files, CONCURRENT_FILES, async (file: PlannedFile) => {
-    const head = await writeEntry(zip, file.entry, path.join(root, file.path), (first) => fileMode(file.markedExecutable, first));
-    if (gateway) checkArchitecture(file.path, head, gateway);
+    await writeEntry(zip, file.entry, path.join(root, file.path), (first) => fileMode(file.markedExecutable, first));
   });
 }
 

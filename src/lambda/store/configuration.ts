@@ -60,6 +60,8 @@ export interface VersionRow {
   memory_size: number;
   /** JSON object; '{}' when none. */
   environment: string;
+  /** Architectures[0]; null in rows written before functions had their own (the store's default then). */
+  architecture: string | null;
   code_sha256: string;
   code_size: number;
   last_modified: string;
@@ -78,7 +80,7 @@ export interface AliasRow {
   revision_id: string;
 }
 
-/** Where the functions live: ARNs and the architecture they report. */
+/** Where the functions live: ARNs, and the architecture of a function that names none. */
 export interface StorePlace {
   region: string;
   accountId: string;
@@ -118,7 +120,7 @@ export function renderConfiguration(
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: row.revision_id,
     PackageType: 'Zip',
-    Architectures: [place.architecture],
+    Architectures: [(row.architecture as Architecture | null) ?? place.architecture],
     EphemeralStorage: { Size: 512 },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${row.function_name}` },
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },

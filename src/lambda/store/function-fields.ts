@@ -22,6 +22,8 @@ export interface FunctionFields {
   memorySize: number;
   /** Environment.Variables; empty when the function has none. */
   environment: Record<string, string>;
+  /** Architectures[0]: the machine its executables are built for. */
+  architecture: Architecture;
 }
 
 export const DEFAULT_TIMEOUT = 3;
@@ -37,7 +39,7 @@ const ROLE_RE = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+
 const ROLE_PATTERN = 'arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+';
 const HANDLER_RE = /^[^\s]+$/;
 
-/** The fields of a CreateFunction body, checked; defaults filled in. */
+/** The fields of a CreateFunction body, checked; defaults filled in (`architecture`: the store's default). */
 export function readCreateFields(body: Record<string, unknown>, architecture: Architecture): FunctionFields {
   const violations = new Violations();
   const fields = readFields(body, violations);
@@ -46,7 +48,7 @@ export function readCreateFields(body: Record<string, unknown>, architecture: Ar
   if (fields.runtime === undefined || fields.handler === undefined) {
     throw invalidParameter('Runtime and Handler are mandatory parameters for functions created with deployment packages.');
   }
-  checkSemantics(fields, body, architecture);
+  checkSemantics(fields, body);
   return {
     runtime: fields.runtime,
     role: fields.role!,
@@ -55,15 +57,16 @@ export function readCreateFields(body: Record<string, unknown>, architecture: Ar
     timeout: fields.timeout ?? DEFAULT_TIMEOUT,
     memorySize: fields.memorySize ?? DEFAULT_MEMORY_SIZE,
     environment: fields.environment ?? {},
+    architecture: fields.architecture ?? architecture,
   };
 }
 
 /** The fields an UpdateFunctionConfiguration body changes (only those given), checked. */
-export function readFieldsPatch(body: Record<string, unknown>, architecture: Architecture): Partial<FunctionFields> {
+export function readFieldsPatch(body: Record<string, unknown>): Partial<FunctionFields> {
   const violations = new Violations();
   const patch = readFields(body, violations);
   violations.throwIfAny();
-  checkSemantics(patch, body, architecture);
+  checkSemantics(patch, body);
   return patch;
 }
 
@@ -122,7 +125,8 @@ function readFields(body: Record<string, unknown>, violations: Violations): Part
     if (environment !== undefined) out.environment = environment;
   }
   checkPackageTypeShape(body.PackageType, violations);
-  checkArchitecturesShape(body.Architectures, violations);
+  const architecture = readArchitectures(body.Architectures, violations);
+  if (architecture !== undefined) out.architecture = architecture;
   return out;
 }
 
@@ -150,11 +154,12 @@ function checkPackageTypeShape(value: unknown, violations: Violations): void {
   violations.add(value, 'packageType', 'Member must satisfy enum value set: [Zip, Image]');
 }
 
-function checkArchitecturesShape(value: unknown, violations: Violations): void {
-  if (value === undefined || value === null) return;
+/** Architectures: a list of exactly one of x86_64 and arm64, or undefined when absent or after recording a violation. */
+function readArchitectures(value: unknown, violations: Violations): Architecture | undefined {
+  if (value === undefined || value === null) return undefined;
   if (!Array.isArray(value)) {
     violations.add(value, 'architectures', 'Member must be a list');
-    return;
+    return undefined;
   }
   const shown = `[${value.map(String).join(', ')}]`;
   if (value.length !== 1) {
@@ -166,11 +171,18 @@ function checkArchitecturesShape(value: unknown, violations: Violations): void {
       'architectures',
       'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]',
     );
+  } else {
+    return value[0] as Architecture;
   }
+  return undefined;
 }
 
-/** Lambda's InvalidParameterValueException checks, once the constraints hold. */
-function checkSemantics(fields: Partial<FunctionFields>, body: Record<string, unknown>, architecture: Architecture): void {
+/**
+ * Lambda's InvalidParameterValueException checks, once the constraints hold.
+ * Whether this machine can run the architecture asked for is the store's
+ * owner's to say (FunctionStoreOptions.admit): it depends on the machine.
+ */
+function checkSemantics(fields: Partial<FunctionFields>, body: Record<string, unknown>): void {
   if (fields.runtime !== undefined && !isKnownRuntime(fields.runtime)) {
     throw invalidParameter(unknownRuntimeMessage(fields.runtime));
   }
@@ -179,14 +191,6 @@ function checkSemantics(fields: Partial<FunctionFields>, body: Record<string, un
     throw invalidParameter(
       'PackageType Image is not supported by nanolambda: it runs .zip deployment packages (PackageType Zip). ' +
         'Package the function as a .zip file and pass it as Code.ZipFile.',
-    );
-  }
-  const architectures = body.Architectures;
-  if (Array.isArray(architectures) && architectures[0] !== architecture) {
-    throw invalidParameter(
-      `This gateway runs ${architecture} functions only (it is an ${architecture} machine), ` +
-        `but Architectures asks for ${String(architectures[0])}: omit Architectures or pass ["${architecture}"], ` +
-        `and build native code for ${architecture}.`,
     );
   }
 }

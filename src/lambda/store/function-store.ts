@@ -63,7 +63,9 @@ export class FunctionStore {
   readonly file: string;
   readonly region: string;
   readonly accountId: string;
+  /** The architecture of a function whose request names none. */
   readonly architecture: Architecture;
+  private readonly admit: NonNullable<FunctionStoreOptions['admit']>;
   private readonly place: StorePlace;
   private readonly db: Database.Database;
   private readonly sql: Statements;
@@ -76,6 +78,7 @@ export class FunctionStore {
     this.region = options.region ?? DEFAULT_REGION;
     this.accountId = options.accountId ?? DEFAULT_ACCOUNT_ID;
     this.architecture = options.architecture ?? (process.arch === 'arm64' ? 'arm64' : 'x86_64');
+    this.admit = options.admit ?? (() => undefined);
     if (!REGION_RE.test(this.region)) {
       throw new NanolambdaError(
         'INVALID_PARAMETER',
@@ -122,6 +125,7 @@ export class FunctionStore {
     const name = parsed.name;
     return this.write(() => {
       if (this.sql.functionByName.get(name)) throw conflict(`Function already exist: ${name}`);
+      this.admit({ functionName: name, architecture: fields.architecture, codeSha256: code.sha256 });
       this.sql.insertFunction.run(name, 1);
       const latest = latestRow(name, fields, code);
       this.sql.insertVersion.run(latest);
@@ -171,7 +175,9 @@ export class FunctionStore {
     return this.write(() => {
       const current = this.latestOf(name);
       if (revisionId !== undefined && revisionId !== current.revision_id) throw revisionMismatch();
-      const updated = latestRow(name, fieldsOf(current), code);
+      const fields = fieldsOf(current, this.architecture);
+      this.admit({ functionName: name, architecture: fields.architecture, codeSha256: code.sha256 });
+      const updated = latestRow(name, fields, code);
       this.sql.updateLatest.run(updated);
       if (publish) return this.publishLocked(name, {});
       return renderConfiguration(updated, this.place, undefined);
@@ -188,12 +194,17 @@ export class FunctionStore {
     const violations = new Violations();
     const revisionId = readRevisionId(body.RevisionId, violations);
     violations.throwIfAny();
-    const changes = readFieldsPatch(body, this.architecture);
+    const changes = readFieldsPatch(body);
     return this.write(() => {
       const current = this.latestOf(name);
       if (revisionId !== undefined && revisionId !== current.revision_id) throw revisionMismatch();
       const sameCode = { sha256: current.code_sha256, size: current.code_size };
-      const updated = latestRow(name, { ...fieldsOf(current), ...changes }, sameCode);
+      const before = fieldsOf(current, this.architecture);
+      const fields = { ...before, ...changes };
+      if (fields.architecture !== before.architecture) {
+        this.admit({ functionName: name, architecture: fields.architecture, codeSha256: sameCode.sha256 });
+      }
+      const updated = latestRow(name, fields, sameCode);
       this.sql.updateLatest.run(updated);
       return renderConfiguration(updated, this.place, undefined);
     });

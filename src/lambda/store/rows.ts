@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Routing } from './alias-input';
 import { lambdaTimestamp } from './configuration';
 import type { AliasRow, VersionRow } from './configuration';
-import type { FunctionFields } from './function-fields';
+import type { Architecture, FunctionFields } from './function-fields';
 import type { CodeInfo } from './store-types';
 import { Violations } from './violations';
 
@@ -23,6 +23,7 @@ export function latestRow(name: string, fields: FunctionFields, code: CodeInfo):
     timeout: fields.timeout,
     memory_size: fields.memorySize,
     environment: JSON.stringify(fields.environment),
+    architecture: fields.architecture,
     code_sha256: code.sha256,
     code_size: code.size,
     last_modified: lambdaTimestamp(),
@@ -31,7 +32,8 @@ export function latestRow(name: string, fields: FunctionFields, code: CodeInfo):
   };
 }
 
-export function fieldsOf(row: VersionRow): FunctionFields {
+/** A row's settings; `defaultArchitecture` for a row written before functions had their own (schema 1). */
+export function fieldsOf(row: VersionRow, defaultArchitecture: Architecture): FunctionFields {
   return {
     runtime: row.runtime,
     role: row.role,
@@ -40,6 +42,7 @@ export function fieldsOf(row: VersionRow): FunctionFields {
     timeout: row.timeout,
     memorySize: row.memory_size,
     environment: JSON.parse(row.environment) as Record<string, string>,
+    architecture: (row.architecture as Architecture | null) ?? defaultArchitecture,
   };
 }
 
@@ -61,6 +64,7 @@ function fingerprint(fields: FunctionFields, codeSha256: string): string {
     fields.timeout,
     fields.memorySize,
     variables,
+    fields.architecture,
   ]);
 }
 

@@ -6,16 +6,22 @@
 //            the function.
 // versions   $LATEST (version 0) and every published version, with its code
 //            hash and settings. Rows of published versions are written once
-//            and never updated: that is what makes them immutable.
+//            and never updated: that is what makes them immutable. Schema 2
+//            added `architecture` (NULL in older rows: the store's default).
 // aliases    name -> version, with an optional second version and its weight.
 import type Database from 'better-sqlite3';
 import { applySchema } from '../../system/state-database';
 
 /** Bumped when the layout changes; an older nanolambda refuses a newer file. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export function migrate(db: Database.Database, file: string): void {
-  applySchema(db, file, SCHEMA_VERSION, `
+  // Schema 1's versions table lacks the architecture column: add it, in the
+  // same transaction as the version bump, so a crash leaves either layout whole.
+  db.transaction(() => {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version === 1) db.exec('ALTER TABLE versions ADD COLUMN architecture TEXT');
+    applySchema(db, file, SCHEMA_VERSION, `
     CREATE TABLE IF NOT EXISTS functions (
       name          TEXT    PRIMARY KEY,
       next_version  INTEGER NOT NULL
@@ -30,6 +36,7 @@ export function migrate(db: Database.Database, file: string): void {
       timeout       INTEGER NOT NULL,
       memory_size   INTEGER NOT NULL,
       environment   TEXT    NOT NULL,
+      architecture  TEXT,
       code_sha256   TEXT    NOT NULL,
       code_size     INTEGER NOT NULL,
       last_modified TEXT    NOT NULL,
@@ -48,4 +55,5 @@ export function migrate(db: Database.Database, file: string): void {
       PRIMARY KEY (function_name, name)
     ) WITHOUT ROWID;
   `);
+  })();
 }

@@ -45,14 +45,15 @@ export class Statements {
     );
     this.insertVersion = db.prepare(
       'INSERT INTO versions (function_name, version, runtime, role, handler, description, timeout, memory_size, ' +
-        'environment, code_sha256, code_size, last_modified, revision_id, fingerprint) VALUES (@function_name, @version, ' +
-        '@runtime, @role, @handler, @description, @timeout, @memory_size, @environment, @code_sha256, @code_size, ' +
-        '@last_modified, @revision_id, @fingerprint)',
+        'environment, architecture, code_sha256, code_size, last_modified, revision_id, fingerprint) VALUES (@function_name, ' +
+        '@version, @runtime, @role, @handler, @description, @timeout, @memory_size, @environment, @architecture, @code_sha256, ' +
+        '@code_size, @last_modified, @revision_id, @fingerprint)',
     );
     // Only $LATEST (version 0) is ever updated: published versions are immutable.
     this.updateLatest = db.prepare(
       'UPDATE versions SET runtime = @runtime, role = @role, handler = @handler, description = @description, ' +
-        'timeout = @timeout, memory_size = @memory_size, environment = @environment, code_sha256 = @code_sha256, ' +
+        'timeout = @timeout, memory_size = @memory_size, environment = @environment, architecture = @architecture, ' +
+        'code_sha256 = @code_sha256, ' +
         'code_size = @code_size, last_modified = @last_modified, revision_id = @revision_id, fingerprint = @fingerprint ' +
         'WHERE function_name = @function_name AND version = 0',
     );

@@ -16,8 +16,27 @@ export interface FunctionStoreOptions {
   region?: string;
   /** 12-digit account in ARNs. Default DEFAULT_ACCOUNT_ID. */
   accountId?: string;
-  /** What Architectures reports and accepts. Default: this machine's (process.arch). */
+  /**
+   * The architecture of a function whose request names none. Default: this
+   * machine's (arm64 on arm64, else x86_64).
+   */
   architecture?: Architecture;
+  /**
+   * Asked before a change of what $LATEST runs is committed (CreateFunction,
+   * UpdateFunctionCode, and UpdateFunctionConfiguration when it changes
+   * Architectures): throw a LambdaApiError to refuse it, e.g. when this
+   * machine cannot run the architecture or the package holds executables
+   * for another. Runs inside the store's transaction: keep it short.
+   */
+  admit?: (candidate: FunctionCandidate) => void;
+}
+
+/** What FunctionStoreOptions.admit is asked about. */
+export interface FunctionCandidate {
+  functionName: string;
+  architecture: Architecture;
+  /** base64 CodeSha256 of its package. */
+  codeSha256: string;
 }
 
 export interface GetFunctionResult {
