@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // npm's install step for nanolambda: use the prebuilt native parts shipped in
 // prebuilds/linux-<arch>/ when they fit this machine, and compile only what
-// is missing. A gateway without a compiler installs from the npm package;
-// a git checkout (no prebuilds) builds everything, as before.
+// is missing. A gateway without a compiler installs from the npm package.
 //
 // 1. The addon: node-gyp-build loads a prebuild if one loads here (the right
 //    CPU, a new enough glibc) and runs node-gyp otherwise.
 // 2. The C SDK (library, launcher, examples): the prebuilt one for this
-//    architecture if its files are there, else `npm run build:csdk` into sdk/.
+//    architecture if its files are there and this glibc can run them, else
+//    `npm run build:csdk` into sdk/. A git checkout always builds it: its
+//    prebuilds/, if any, were made from sources that may have changed since.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -40,6 +41,7 @@ function prebuiltSdk() {
 
 /** Why the prebuilt SDK cannot serve this machine, or undefined when it can. */
 function prebuiltSdkUnusable() {
+  if (fs.existsSync(path.join(root, '.git'))) return 'a git checkout builds its own C SDK';
   const dir = prebuiltSdk();
   if (process.platform !== 'linux' || !SDK_FILES.every((file) => fs.existsSync(path.join(dir, file)))) {
     return `no prebuilt C SDK for ${process.platform}-${process.arch}`;
@@ -65,8 +67,10 @@ if (require.main === module) {
   try {
     main();
   } catch (error) {
-    // The child already printed why; exit with its status so npm reports the failure.
-    process.exit(typeof error.status === 'number' && error.status !== 0 ? error.status : 1);
+    // A failed command has printed why: exit with its status so npm reports it.
+    if (typeof error.status === 'number' && error.status !== 0) process.exit(error.status);
+    console.error(`nanolambda install: ${error.stack ?? error}`);
+    process.exit(1);
   }
 }
 module.exports = { PREBUILT_SDK_GLIBC };

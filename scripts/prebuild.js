@@ -36,18 +36,27 @@ const SOURCES = ['binding.gyp', 'native', 'csdk'];
 function main() {
   const arches = requestedArches(process.argv.slice(2));
   if (os.machine() !== 'x86_64') fail(`prebuilds are made on an x86_64 machine; this one is ${os.machine()}`);
+  const hash = sourceHash();
   for (const arch of arches) {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `nanolambda-prebuild-${arch}-`));
+    const stamp = sourceHashFile(arch);
     try {
+      // Not current while it is being rebuilt, whatever happens next.
+      fs.rmSync(stamp, { force: true });
       buildAddon(arch, scratch);
       buildSdk(arch, scratch);
       checkMachines(arch);
+      fs.writeFileSync(stamp, `${hash}\n`);
     } finally {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
     console.log(`prebuild: prebuilds/linux-${arch} is ready`);
   }
-  fs.writeFileSync(path.join(root, 'prebuilds', 'SOURCE-HASH'), `${sourceHash()}\n`);
+}
+
+/** Where an architecture's prebuilds record the hash of the sources they were made from. */
+function sourceHashFile(arch) {
+  return path.join(root, 'prebuilds', `linux-${arch}`, 'SOURCE-HASH');
 }
 
 function requestedArches(args) {
@@ -92,16 +101,19 @@ function buildSdk(arch, scratch) {
   }
   run('cmake', configure);
   run('cmake', ['--build', build, '--parallel', String(Math.max(1, os.availableParallelism()))]);
-  // Installed beside, then swapped in: a runtime using the old SDK sees
-  // either one whole SDK or the other, never a half-written one.
+  // Installed beside, then swapped in with two renames: a runtime using the
+  // old SDK finds no SDK only between them, never a half-written one.
   const fresh = `${prefix}.new`;
-  fs.rmSync(fresh, { recursive: true, force: true });
+  const old = `${prefix}.old`;
+  for (const dir of [fresh, old]) fs.rmSync(dir, { recursive: true, force: true });
   run('cmake', ['--install', build, '--prefix', fresh, '--strip']);
-  fs.rmSync(prefix, { recursive: true, force: true });
+  if (fs.existsSync(prefix)) fs.renameSync(prefix, old);
   fs.renameSync(fresh, prefix);
+  fs.rmSync(old, { recursive: true, force: true });
 }
 
 /** Every ELF file made must be for the architecture it is filed under. */
+// Its own e_machine reading, not src/system/architecture.ts's: this plain JS runs before any TypeScript is compiled.
 function checkMachines(arch) {
   const dir = path.join(root, 'prebuilds', `linux-${arch}`);
   const files = listFiles(dir);
@@ -171,10 +183,21 @@ function run(command, args, options = {}) {
   execFileSync(command, args, { stdio: 'inherit', ...options });
 }
 
+/** Stop the build: main's finally blocks still remove the scratch directories. */
 function fail(message) {
-  console.error(`prebuild: ${message}`);
-  process.exit(1);
+  throw new PrebuildError(message);
 }
 
-if (require.main === module) main();
-module.exports = { sourceHash };
+class PrebuildError extends Error {}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (error) {
+    // A command that failed has printed why; our own failures say it here.
+    const shown = error instanceof PrebuildError || error.status !== undefined ? error.message.split('\n')[0] : error.stack;
+    console.error(`prebuild: ${shown}`);
+    process.exit(1);
+  }
+}
+module.exports = { sourceHash, sourceHashFile };

@@ -21,7 +21,7 @@ import { SecretService } from './secrets/secret-service';
 import { ShadowService } from './shadow/shadow-service';
 import { EventSourceManager } from './event-sources/event-source-manager';
 import { packageRoot } from './native/binding';
-import { findSdkDir, missingSdkReason } from './native/sdk-location';
+import { findSdkDir, missingSdkReason, SDK_LAUNCHER } from './native/sdk-location';
 import { FunctionRegistry } from './registry/registry';
 import { FunctionPool, type PoolHooks, type PoolLimits } from './scheduler/function-pool';
 import { Sweeper } from './scheduler/sweeper';
@@ -132,7 +132,7 @@ export class Runtime implements Invoker {
     const sdkDir = options.sdkDir ?? findSdkDir();
     if (sdkDir === undefined) throw new NanolambdaError('NATIVE_UNAVAILABLE', missingSdkReason());
     // The host's launcher for every function: one of another architecture is exec'd by it and handed to qemu by the kernel.
-    this.launcherPath = path.join(sdkDir, 'bin', 'nanolambda-launcher');
+    this.launcherPath = path.join(sdkDir, SDK_LAUNCHER);
     this.packageDirs = { sdkLibDir: path.join(sdkDir, 'lib'), runtimesDir: path.join(packageRoot, 'runtimes') };
     if (!fs.existsSync(this.launcherPath)) {
       throw new NanolambdaError(

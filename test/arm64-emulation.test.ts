@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGroupFile } from '../src/config/load-group';
 import type { PublishEvent } from '../src/messaging/message-bus';
 import { Runtime } from '../src/runtime';
+import { whyNoContainers } from '../src/isolation/container-probe';
+import { findSdkDir, SDK_LAUNCHER } from '../src/native/sdk-location';
 import { foreignArchHandler } from '../src/system/binfmt';
 import { AARCH64_SYSROOT, aarch64EmulationUnavailable, registerAarch64, type Aarch64Emulation } from './helpers/binfmt';
 import { ensurePrebuilds, prebuiltFor, prebuildsUnavailable } from './helpers/prebuilds';
@@ -51,6 +53,7 @@ describe.skipIf(unavailable !== undefined)('arm64 functions under qemu-user on x
   let emulation: Aarch64Emulation | undefined;
   let endpoint: string;
   let armGroup: string;
+  let hostGroup: string;
   let userZip: Buffer;
 
   const api = async (method: string, route: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> => {
@@ -116,7 +119,7 @@ describe.skipIf(unavailable !== undefined)('arm64 functions under qemu-user on x
     userZip = zipOf(path.join(dir, 'machine.zip'), { 'bin/machine': binary });
 
     // The runtime starts with an x86_64 group only, and the Lambda API; arm64 comes by deployment.
-    const hostGroup = groupWith(dir, [{ name: 'invokee', executable: hostExample('invokee') }], {}, [], {
+    hostGroup = groupWith(dir, [{ name: 'invokee', executable: hostExample('invokee') }], {}, [], {
       Http: { Host: '127.0.0.1', Port: 0, Auth: 'None' },
     });
     runtime = await Runtime.start({ group: hostGroup });
@@ -241,8 +244,15 @@ describe.skipIf(unavailable !== undefined)('arm64 functions under qemu-user on x
       expect(response.status).toBe(200);
       expect(response.headers.get('x-amz-function-error')).toBeNull();
       expect(await response.text()).toBe('aarch64 says qemu');
+      // API functions run in GreengrassContainer mode where the machine can make containers.
       const fn = runtime!.registry.resolve('machine', '1').fn;
-      console.warn(`the API's arm64 function ran in ${fn.isolationMode} mode`);
+      const noContainers = whyNoContainers(path.join(findSdkDir()!, SDK_LAUNCHER));
+      if (noContainers === undefined) {
+        expect(fn.isolationMode).toBe('GreengrassContainer');
+        expect(runtime!.poolFor(fn).workers[0]?.pid).toBeDefined();
+      } else {
+        console.warn(`not checking the API function's GreengrassContainer mode: this machine cannot make containers (${noContainers}); it ran ${fn.isolationMode}`);
+      }
     });
 
     it('can change a function\'s architecture only to one its package is built for', async () => {
@@ -250,6 +260,28 @@ describe.skipIf(unavailable !== undefined)('arm64 functions under qemu-user on x
       expect(refused.status).toBe(400);
       expect(String(refused.json.message)).toMatch(/"bin\/machine" is an ELF executable for aarch64 \(arm64\), but the function's architecture is x86_64/);
       expect((await api('GET', '/machine/configuration')).json.Architectures).toEqual(['arm64']);
+    });
+    // Last: it removes the handler. What the README says about a handler that goes away, as it is.
+    it('leaves a stored arm64 function out while its handler is gone, saying why, and takes it back at the next deployment', async () => {
+      emulation!.undo();
+      emulation = undefined;
+      expect(foreignArchHandler('arm64')).toBeUndefined();
+      // The next deployment (here: the x86_64 group file) leaves the API's arm64 function out instead of failing.
+      await runtime!.deploy(hostGroup);
+      expect(() => runtime!.registry.resolve('machine', '1')).toThrow(/not found/i);
+      await expect(runtime!.invoke('machine', 'gone', { qualifier: '1' })).rejects.toThrow(
+        /^machine has Architectures \["arm64"\], and this machine is x86_64, and it runs arm64 executables only through qemu-user: no enabled binfmt_misc handler for aarch64/,
+      );
+      const response = await fetch(`${endpoint}/2015-03-31/functions/machine/invocations?Qualifier=1`, { method: 'POST', body: 'gone' });
+      expect(response.status).toBe(400);
+      expect(await response.text()).toContain('no enabled binfmt_misc handler for aarch64');
+      expect((await runtime!.invoke('invokee', 'still')).payload.toString()).toContain('still');
+
+      // The handler back: nothing changes until the next deployment (or restart), which takes the function back.
+      emulation = registerAarch64(HANDLER_NAME);
+      expect(() => runtime!.registry.resolve('machine', '1')).toThrow(/not found/i);
+      await runtime!.deploy(hostGroup);
+      expect((await runtime!.invoke('machine', 'back', { qualifier: '1' })).payload.toString()).toBe('aarch64 says back');
     });
   });
 });

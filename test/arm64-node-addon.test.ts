@@ -5,15 +5,20 @@
 // own worker layer (test/fixtures/arm64-addon-harness.js). The same harness
 // with the host's x64 Node on the same package is the control: it must load
 // the other prebuild and give the same answers.
+//
+// What needs no network is decided at collection (describe.skipIf). Debian's
+// node is fetched (or its cache proven to run arm64) in a hook: a mirror out
+// of reach skips each test with the printed reason; a broken download or
+// cache fails them.
 import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { ensureBuilt } from './helpers/cli';
 import { aarch64EmulationUnavailable, QEMU_AARCH64, registerAarch64, type Aarch64Emulation } from './helpers/binfmt';
-import { debianArm64Node, type DebianArm64Node } from './helpers/debian-arm64-node';
+import { debianArm64Node, debianArm64NodeUnavailable, FETCH_TIMEOUT_MS, type DebianArm64Node } from './helpers/debian-arm64-node';
 import { ensurePrebuilds, prebuildsUnavailable } from './helpers/prebuilds';
 import { ARN_PREFIX, repoRoot, tempDir, writeGroup } from './helpers/sdk';
 
@@ -23,10 +28,7 @@ const HARNESS = path.join(repoRoot, 'test', 'fixtures', 'arm64-addon-harness.js'
 const HARNESS_TIMEOUT_MS = 300_000;
 
 const noPrebuilds = prebuildsUnavailable();
-const early = noPrebuilds ?? aarch64EmulationUnavailable();
-// Fetched (once per machine) only where it can be used.
-const debian = early === undefined ? debianArm64Node() : undefined;
-const noArm64Node = early ?? (debian !== undefined && 'unavailable' in debian ? debian.unavailable : undefined);
+const noArm64Node = noPrebuilds ?? aarch64EmulationUnavailable() ?? debianArm64NodeUnavailable();
 if (noPrebuilds !== undefined) console.warn(`skipping the package's addon under arm64 and x64 Node: ${noPrebuilds}`);
 else if (noArm64Node !== undefined) console.warn(`skipping the arm64 addon in Debian's arm64 Node under qemu: ${noArm64Node}`);
 
@@ -112,13 +114,26 @@ function expectLogged(work: string): void {
 }
 
 describe.skipIf(noArm64Node !== undefined)("Debian's arm64 Node under qemu-user runs the arm64 addon", () => {
-  let emulation: Aarch64Emulation;
+  let emulation: Aarch64Emulation | undefined;
+  let node: DebianArm64Node;
+  /** Set when Debian's mirror could not be reached: every test skips with it. */
+  let unreachable: string | undefined;
   let pkg: string;
   let result: HarnessResult;
   let work: string;
-  const node = debian as DebianArm64Node;
 
   beforeAll(async () => {
+    const got = await debianArm64Node();
+    if ('unavailable' in got) {
+      unreachable = got.unavailable;
+      console.warn(`skipping the arm64 addon in Debian's arm64 Node under qemu: ${unreachable}`);
+      return;
+    }
+    node = got;
+  }, FETCH_TIMEOUT_MS);
+
+  beforeAll(async () => {
+    if (unreachable !== undefined) return;
     pkg = await packageShapedDir();
     // The addon's spawn of the launcher, and the launcher's exec of echo,
     // go through the kernel: it needs the aarch64 handler to run them.
@@ -130,29 +145,37 @@ describe.skipIf(noArm64Node !== undefined)("Debian's arm64 Node under qemu-user 
 
   afterAll(() => emulation?.undo());
 
-  it("is Debian's arm64 nodejs: arm64, the Debian version's Node, Node-API 9 (the addon asks for 8)", () => {
+  /** Shown by vitest as skipped, with the reason, when the mirror was out of reach. */
+  const skipIfUnreachable = (ctx: TestContext): void => ctx.skip(unreachable !== undefined, unreachable);
+
+  it("is Debian's arm64 nodejs: arm64, the Debian version's Node, Node-API 9 (the addon asks for 8)", (ctx) => {
+    skipIfUnreachable(ctx);
     expect(result.arch).toBe('arm64');
     expect(result.node).toBe(`v${node.debianVersion.split('+')[0]}`);
     expect(result.napi).toBe('9');
   });
 
-  it('loads the linux-arm64 prebuild through node-gyp-build, from a package that ships both and has no build/', () => {
+  it('loads the linux-arm64 prebuild through node-gyp-build, from a package that ships both and has no build/', (ctx) => {
+    skipIfUnreachable(ctx);
     const arm64Addon = path.join(pkg, 'prebuilds', 'linux-arm64', 'nanolambda.glibc.node');
     expect(result.addon).toBe(arm64Addon);
     expect(result.mappedAddons).toEqual([arm64Addon]);
   });
 
-  it("runs the arm64 launcher and echo from the package's arm64 SDK, emulated by qemu through binfmt", () => {
+  it("runs the arm64 launcher and echo from the package's arm64 SDK, emulated by qemu through binfmt", (ctx) => {
+    skipIfUnreachable(ctx);
     expect(result.sdkDir).toBe(path.join(pkg, 'prebuilds', 'linux-arm64', 'sdk'));
     // binfmt_misc puts the interpreter in front: [qemu, the file the launcher exec'd].
     expect(result.workerCmdline).toEqual([QEMU_AARCH64, echoOf(pkg, 'arm64')]);
   });
 
-  it('answers every payload byte for byte: text, empty, 0x00..0xff, 200 KB, one after another and queued', () => {
+  it('answers every payload byte for byte: text, empty, 0x00..0xff, 200 KB, one after another and queued', (ctx) => {
+    skipIfUnreachable(ctx);
     expectEchoed(result);
   });
 
-  it('shuts the worker down cleanly (exit code 0), with START and END logged for each invocation', () => {
+  it('shuts the worker down cleanly (exit code 0), with START and END logged for each invocation', (ctx) => {
+    skipIfUnreachable(ctx);
     expect(result.exit).toEqual({ code: 0, signal: null });
     expectLogged(work);
   });

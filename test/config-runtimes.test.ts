@@ -61,6 +61,26 @@ describe('function runtimes in a group file', () => {
     expect(load(group({ Executable: 'exe' }, 'exe'))).toMatchObject({ runtime: 'executable', executable: path.join(dir, 'exe'), encoding: 'binary' });
   });
 
+  it("refuses another architecture than this machine's for Python, Node.js and custom runtimes, naming why; a C executable may have one", () => {
+    const host = process.arch === 'arm64' ? 'arm64' : 'x86_64';
+    const foreign = host === 'arm64' ? 'x86_64' : 'arm64';
+    const at = 'group.json: FunctionDefinitionVersion.Functions[0].FunctionConfiguration.Architectures: ';
+    expect(refused(group({ Executable: 'app.handler', FunctionRuntimeOverride: 'python3.11', Architectures: [foreign] }, 'py'))).toBe(
+      `${at}python3.11 functions run on this machine's own python3 (${host}), not under an emulator, so their code and native ` +
+        `modules must be ${host}: leave Architectures out or set it to ["${host}"]`,
+    );
+    expect(refused(group({ Executable: 'index.handler', FunctionRuntimeOverride: 'nodejs20.x', Architectures: [foreign] }, 'py'))).toContain(
+      `${at}nodejs20.x functions run on this machine's own node (${host})`,
+    );
+    expect(refused(group({ Executable: 'my.handler', FunctionRuntimeOverride: 'provided.al2', Architectures: [foreign] }, 'custom'))).toContain(
+      `${at}a custom runtime's bootstrap of another architecture is not supported (running it under qemu-user is untested)`,
+    );
+    // This machine's own, written out, is what leaving it out means.
+    expect(load(group({ Executable: 'app.handler', FunctionRuntimeOverride: 'python3.11', Architectures: [host] }, 'py')).architecture).toBe(host);
+    // A C executable (here a script, which has no ELF header to disagree) may be declared foreign: the deployment checks the machine.
+    expect(load(group({ Executable: 'exe', Architectures: [foreign] }, 'exe')).architecture).toBe(foreign);
+  });
+
   it.each([
     [
       'Java',

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exampleGroupJson } from '../src/examples/example-group';
 import { cli, ensureBuilt } from './helpers/cli';
-import { ensureSdk, tempDir } from './helpers/sdk';
+import { ensureSdk, repoRoot, tempDir } from './helpers/sdk';
 
 // The group files are JSON the tests build: loosely typed on purpose.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -109,6 +109,20 @@ describe('nanolambda doctor', () => {
     const mounted = fs.existsSync('/proc/sys/fs/binfmt_misc/status');
     expect(line(lines, 'binfmt_misc mount').status).toBe(mounted ? 'ok' : 'warning');
     if (!mounted) expect(line(lines, 'aarch64 handler').status).toBe('warning');
+    // The other architecture's sysroot and SDK: warnings at most, since only functions of that architecture need them.
+    if (os.machine() === 'x86_64') {
+      const loader = '/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1';
+      const sysroot = line(lines, 'aarch64 sysroot');
+      expect(sysroot.reason).toContain(loader);
+      expect(sysroot.status).toBe(fs.existsSync(loader) ? 'ok' : 'warning');
+      if (!fs.existsSync(loader)) expect(sysroot.reason).toContain('apt-get install libc6-arm64-cross');
+      const armSdk = line(lines, 'arm64 sdk');
+      const armLibrary = path.join(repoRoot, 'prebuilds', 'linux-arm64', 'sdk', 'lib', 'libaws-greengrass-core-sdk-c.so');
+      expect(armSdk.status).toBe(fs.existsSync(armLibrary) ? 'ok' : 'warning');
+      expect(armSdk.reason).toContain(fs.existsSync(armLibrary) ? armLibrary : 'no nanolambda C SDK for linux-arm64');
+    } else {
+      console.warn(`not checking the aarch64 sysroot and arm64 SDK lines: the machine is ${os.machine()}, not x86_64`);
+    }
 
     const arch = line(lines, 'architecture');
     expect(arch.reason).toContain(`node runs for ${process.arch} (process.arch)`);

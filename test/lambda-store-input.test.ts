@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FunctionStore } from '../src/lambda/store/function-store';
 import { parseFunctionName } from '../src/lambda/store/function-name';
 import { invalidParameter } from '../src/lambda/store/lambda-api-error';
+import { hostArchitecture } from '../src/system/architecture';
 import { caught, code, createInput, expectLambdaError, openStore } from './helpers/lambda-store';
 import { tempDir } from './helpers/sdk';
 
@@ -195,6 +196,37 @@ describe('CreateFunction input', () => {
       { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256 },
       { functionName: 'fn', architecture: 'arm64', codeSha256: other.sha256 },
     ]);
+  });
+
+  it('takes a new architecture with new code (UpdateFunctionCode\'s Architectures), admitting the two together', () => {
+    const ARM_ZIP = code('arm64 zip');
+    const asked: unknown[] = [];
+    const store = openStore(tempDir('lambda-input'), {
+      admit: (candidate) => {
+        asked.push(candidate);
+        if (candidate.architecture === 'arm64' && candidate.codeSha256 !== ARM_ZIP.sha256) throw invalidParameter('x86_64 code, arm64 function');
+      },
+      architecture: 'x86_64',
+    });
+    store.createFunction(input(), ZIP);
+    expectLambdaError(() => store.updateFunctionCode('fn', ZIP, { architectures: ['arm64'] }), 'InvalidParameterValueException', 400, 'x86_64 code, arm64 function');
+    expect(store.getFunctionConfiguration('fn')).toMatchObject({ Architectures: ['x86_64'], CodeSha256: ZIP.sha256 });
+    expectLambdaError(() => store.updateFunctionCode('fn', ARM_ZIP, { architectures: ['aarch64'] }), 'ValidationException', 400, /enum value set: \[x86_64, arm64\]/);
+    expectLambdaError(() => store.updateFunctionCode('fn', ARM_ZIP, { architectures: 'arm64' }), 'ValidationException', 400, /Member must be a list/);
+    expect(store.updateFunctionCode('fn', ARM_ZIP, { architectures: ['arm64'] })).toMatchObject({ Architectures: ['arm64'], CodeSha256: ARM_ZIP.sha256 });
+    // Without Architectures the code keeps the function's.
+    expect(store.updateFunctionCode('fn', ARM_ZIP).Architectures).toEqual(['arm64']);
+    expect(asked).toEqual([
+      { functionName: 'fn', architecture: 'x86_64', codeSha256: ZIP.sha256 },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: ZIP.sha256 },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: ARM_ZIP.sha256 },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: ARM_ZIP.sha256 },
+    ]);
+  });
+
+  it('defaults to this machine\'s architecture, by the name hostArchitecture() gives it, and takes no other of its own', () => {
+    expect(openStore().architecture).toBe(hostArchitecture());
+    expect(() => openStore(tempDir('lambda-input'), { architecture: 'sparc' })).toThrow(/Invalid architecture 'sparc' for the function store: use x86_64 or arm64/);
   });
 
   it('stores nothing when any check fails', () => {

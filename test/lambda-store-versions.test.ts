@@ -5,7 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_DB_FILE, type FunctionStore } from '../src/lambda/store/function-store';
-import { ARN, caught, code, createInput, openStore } from './helpers/lambda-store';
+import { ARN, caught, code, createInput, openStore, ROLE } from './helpers/lambda-store';
 import { tempDir } from './helpers/sdk';
 
 function create(store: FunctionStore, name: string, content = 'v1', more: Record<string, unknown> = {}): void {
@@ -171,27 +171,109 @@ describe('codeReferences', () => {
   });
 });
 
+/**
+ * The schema 1 DDL of commit 158c23c (src/lambda/store/schema.ts), as it
+ * wrote lambda.db before functions had an architecture: a fixture, never to
+ * change with the current schema.
+ */
+const SCHEMA_1_DDL = `
+    CREATE TABLE IF NOT EXISTS functions (
+      name          TEXT    PRIMARY KEY,
+      next_version  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS versions (
+      function_name TEXT    NOT NULL,
+      version       INTEGER NOT NULL,
+      runtime       TEXT    NOT NULL,
+      role          TEXT    NOT NULL,
+      handler       TEXT    NOT NULL,
+      description   TEXT    NOT NULL,
+      timeout       INTEGER NOT NULL,
+      memory_size   INTEGER NOT NULL,
+      environment   TEXT    NOT NULL,
+      code_sha256   TEXT    NOT NULL,
+      code_size     INTEGER NOT NULL,
+      last_modified TEXT    NOT NULL,
+      revision_id   TEXT    NOT NULL,
+      fingerprint   TEXT    NOT NULL,
+      PRIMARY KEY (function_name, version)
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS aliases (
+      function_name      TEXT NOT NULL,
+      name               TEXT NOT NULL,
+      function_version   TEXT NOT NULL,
+      description        TEXT NOT NULL,
+      additional_version TEXT,
+      additional_weight  REAL,
+      revision_id        TEXT NOT NULL,
+      PRIMARY KEY (function_name, name)
+    ) WITHOUT ROWID;
+  `;
+
+/** A version row as 158c23c's rows.ts wrote it, fingerprint included (its formula: no architecture). */
+function schemaOneRow(version: number, description: string, fingerprintDescription: string): Record<string, unknown> {
+  const zip = code('v1');
+  const environment = { BETA: '2', ALPHA: '1' };
+  const variables = Object.keys(environment).sort().map((key) => [key, environment[key as keyof typeof environment]]);
+  return {
+    function_name: 'old',
+    version,
+    runtime: 'python3.12',
+    role: ROLE,
+    handler: 'app.handler',
+    description,
+    timeout: 3,
+    memory_size: 128,
+    environment: JSON.stringify(environment),
+    code_sha256: zip.sha256,
+    code_size: zip.size,
+    last_modified: '2024-05-01T10:00:00.000+0000',
+    revision_id: `00000000-0000-4000-8000-00000000000${version}`,
+    fingerprint: JSON.stringify([zip.sha256, 'python3.12', ROLE, 'app.handler', fingerprintDescription, 3, 128, variables]),
+  };
+}
+
 describe('a store written before functions had an architecture (schema 1)', () => {
-  it('gains the column and reports the store\'s default for its functions, keeping their versions', () => {
+  it('fills in the store\'s default and fingerprints as new rows have them, so an unchanged rewrite publishes no duplicate', () => {
     const dir = tempDir('lambda-schema1');
-    const first = openStore(dir, { architecture: 'arm64' });
-    create(first, 'old');
-    first.publishVersion('old');
-    first.close();
-    // Back to schema 1's layout: no architecture column, user_version 1.
     const db = new Database(path.join(dir, LAMBDA_DB_FILE));
-    db.exec('ALTER TABLE versions DROP COLUMN architecture');
+    db.exec(SCHEMA_1_DDL);
     db.pragma('user_version = 1');
+    db.prepare('INSERT INTO functions (name, next_version) VALUES (?, ?)').run('old', 2);
+    const insert = db.prepare(
+      'INSERT INTO versions VALUES (@function_name, @version, @runtime, @role, @handler, @description, @timeout, ' +
+        '@memory_size, @environment, @code_sha256, @code_size, @last_modified, @revision_id, @fingerprint)',
+    );
+    insert.run(schemaOneRow(0, '', ''));
+    // Version 1 was published with a description of its own: its fingerprint is the $LATEST it came from.
+    insert.run(schemaOneRow(1, 'first release', ''));
+    db.prepare("INSERT INTO aliases VALUES ('old', 'live', '1', '', NULL, NULL, '00000000-0000-4000-8000-00000000000a')").run();
     db.close();
 
+    // arm64, not this machine's architecture: the store's default is what the rows get.
     const store = openStore(dir, { architecture: 'arm64' });
-    expect(store.getFunctionConfiguration('old', '1').Architectures).toEqual(['arm64']);
-    expect(store.updateFunctionConfiguration('old', { Architectures: ['x86_64'] }).Architectures).toEqual(['x86_64']);
+    expect(store.getFunctionConfiguration('old')).toMatchObject({ Architectures: ['arm64'], Description: '', Environment: { Variables: { ALPHA: '1', BETA: '2' } } });
+    expect(store.getFunctionConfiguration('old', 'live')).toMatchObject({ Version: '1', Architectures: ['arm64'], Description: 'first release' });
+    // Rewrites of $LATEST that change nothing, then publishing twice: version 1 each time.
+    store.updateFunctionCode('old', code('v1'));
+    expect(store.publishVersion('old').Version).toBe('1');
+    store.updateFunctionConfiguration('old', { Timeout: 3, Environment: { Variables: { ALPHA: '1', BETA: '2' } } });
+    expect(store.publishVersion('old').Version).toBe('1');
+    expect(store.listVersionsByFunction('old').Versions.map((v) => [v.Version, v.Architectures[0]])).toEqual([
+      ['$LATEST', 'arm64'],
+      ['1', 'arm64'],
+    ]);
+    // A real change still publishes.
+    store.updateFunctionConfiguration('old', { Timeout: 4 });
     expect(store.publishVersion('old').Version).toBe('2');
-    expect(store.listVersionsByFunction('old').Versions.map((v) => v.Architectures[0])).toEqual(['x86_64', 'arm64', 'x86_64']);
     store.close();
+
     const reopened = new Database(path.join(dir, LAMBDA_DB_FILE), { readonly: true });
     expect(reopened.pragma('user_version', { simple: true })).toBe(2);
+    expect(reopened.prepare('SELECT count(*) AS n FROM versions WHERE architecture IS NULL').get()).toEqual({ n: 0 });
+    const column = (reopened.pragma('table_info(versions)') as { name: string; notnull: number }[]).find((c) => c.name === 'architecture');
+    expect(column?.notnull).toBe(1);
+    expect(reopened.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'versions%'").all()).toEqual([{ name: 'versions' }]);
     reopened.close();
   });
 });

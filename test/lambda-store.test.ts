@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FunctionStore, LAMBDA_DB_FILE } from '../src/lambda/store/function-store';
+import { hostArchitecture } from '../src/system/architecture';
 import { ARN, code, createInput, expectLambdaError, openStore, ROLE, UUID_RE } from './helpers/lambda-store';
 import { tempDir } from './helpers/sdk';
 
@@ -37,7 +38,7 @@ describe('CreateFunction', () => {
       State: 'Active',
       LastUpdateStatus: 'Successful',
       PackageType: 'Zip',
-      Architectures: [process.arch === 'arm64' ? 'arm64' : 'x86_64'],
+      Architectures: [hostArchitecture()],
       EphemeralStorage: { Size: 512 },
       LoggingConfig: { LogFormat: 'Text', LogGroup: '/aws/lambda/hello' },
       SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },

@@ -59,7 +59,9 @@ describe.skipIf(skipReason !== undefined)('the packed tarball on a machine witho
     work = tempDir('package-install');
     // The example functions run as another user, who must reach their executables (mkdtemp made it 0700).
     fs.chmodSync(work, 0o755);
-    // The prepack script makes the prebuilds; prepare compiles dist/.
+    // The real `npm pack`, scripts and all, as a release is made: prepack
+    // rebuilds both architectures' prebuilds (about 40 s here; they are
+    // swapped in whole) and prepare compiles dist/.
     const packed = execFileSync('npm', ['pack', '--pack-destination', work, '--foreground-scripts'], { cwd: repoRoot, encoding: 'utf8' });
     const tarball = path.join(work, packed.trim().split('\n').pop()!.trim());
     expect(fs.existsSync(tarball), `npm pack printed ${packed}`).toBe(true);

@@ -13,8 +13,13 @@ set(CMAKE_CXX_COMPILER aarch64-linux-gnu-g++)
 # file sits in (lib/cmake/<package>/ -> three levels up is the SDK prefix),
 # never from the build machine's own /usr; programs (the compiler, cmake
 # itself) run on the build machine.
+# Building the SDK itself uses this file from csdk/cmake/, where three levels
+# up is no SDK: only the sysroot then.
 get_filename_component(NLS_ARM64_SDK_PREFIX "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
-set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu "${NLS_ARM64_SDK_PREFIX}")
+set(CMAKE_FIND_ROOT_PATH /usr/aarch64-linux-gnu)
+if(EXISTS "${NLS_ARM64_SDK_PREFIX}/lib/cmake/aws-greengrass-core-sdk-c")
+  list(APPEND CMAKE_FIND_ROOT_PATH "${NLS_ARM64_SDK_PREFIX}")
+endif()
 set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)

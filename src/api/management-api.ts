@@ -3,13 +3,18 @@
 // Every change to what can run is followed by `changed()`, which deploys the
 // runtime's group anew (unchanged entries keep their workers). The event
 // source mapping operations go to the runtime's EventSourceManager.
+//
+// A package is stored before the function store sees the request (it needs
+// the package's CodeSha256 and, to admit it, the unpacked files), so a
+// refused CreateFunction or UpdateFunctionCode removes the package it stored
+// again, unless some version uses it (withStoredCode).
 import type { ApiError } from './api-error';
 import { apiError } from './api-error';
 import type { ManagementRoute } from './management-route';
 import { NanolambdaError } from '../errors';
-import { PackageError, storePackage } from '../lambda/package';
+import { deletePackage, PackageError, storePackage } from '../lambda/package';
 import { LambdaApiError } from '../lambda/store/lambda-api-error';
-import type { FunctionStore } from '../lambda/store/function-store';
+import type { CodeInfo, FunctionStore } from '../lambda/store/function-store';
 import { parseFunctionName } from '../lambda/store/function-name';
 import type { EventSourceMappings } from '../event-sources/mapping-api';
 
@@ -56,8 +61,8 @@ async function dispatch(route: ManagementRoute, rawBody: Buffer, ctx: Management
       if (ctx.groupNames().has(requested)) {
         throw new LambdaApiError('ResourceConflictException', `Function already exist: ${requested} (the group file defines it)`);
       }
-      const code = await storeCode(ctx, (body.Code as Record<string, unknown> | undefined)?.ZipFile);
-      const config = store.createFunction(body, code);
+      const zipFile = (body.Code as Record<string, unknown> | undefined)?.ZipFile;
+      const config = await withStoredCode(ctx, zipFile, (code) => store.createFunction(body, code));
       await ctx.changed();
       return { status: 201, body: config };
     }
@@ -72,11 +77,13 @@ async function dispatch(route: ManagementRoute, rawBody: Buffer, ctx: Management
       return { status: 200, body: store.getFunctionConfiguration(name, qualifier) };
     case 'UpdateFunctionCode': {
       const body = jsonBody(rawBody);
-      const code = await storeCode(ctx, body.ZipFile);
-      const config = store.updateFunctionCode(name, code, {
-        publish: body.Publish === true,
-        revisionId: typeof body.RevisionId === 'string' ? body.RevisionId : undefined,
-      });
+      const config = await withStoredCode(ctx, body.ZipFile, (code) =>
+        store.updateFunctionCode(name, code, {
+          publish: body.Publish === true,
+          revisionId: typeof body.RevisionId === 'string' ? body.RevisionId : undefined,
+          architectures: body.Architectures,
+        }),
+      );
       await ctx.changed();
       return { status: 200, body: config };
     }
@@ -157,13 +164,50 @@ function eventSourceMapping(route: ManagementRoute, rawBody: Buffer, ctx: Manage
   }
 }
 
-/** A package from the request's base64 ZipFile, stored by content hash. */
-async function storeCode(ctx: ManagementContext, zipFile: unknown): Promise<{ sha256: string; size: number }> {
+/**
+ * Code-carrying requests, one at a time per package store: packages are
+ * shared by content hash, so removing a refused one is safe only while no
+ * other request is between storing the same zip and committing the function
+ * that uses it. (The HTTP server lets two uploads in at a time anyway.)
+ */
+const uploadQueues = new Map<string, Promise<unknown>>();
+
+/**
+ * Store the request's base64 ZipFile by content hash and hand its
+ * measurements to `write`. When `write` throws, the package goes again if
+ * this request unpacked it and no version uses it: a refused upload leaves
+ * nothing on disk.
+ */
+async function withStoredCode<T>(ctx: ManagementContext, zipFile: unknown, write: (code: CodeInfo) => T): Promise<T> {
   if (typeof zipFile !== 'string' || zipFile.length === 0) {
     throw new LambdaApiError('InvalidParameterValueException', 'Code.ZipFile is required: nanolambda takes the deployment package inline (S3 and images are not served)');
   }
-  const stored = await storePackage(ctx.codeDir, Buffer.from(zipFile, 'base64'));
-  return { sha256: stored.codeSha256, size: stored.codeSize };
+  const upload = async (): Promise<T> => {
+    const stored = await storePackage(ctx.codeDir, Buffer.from(zipFile, 'base64'));
+    const code = { sha256: stored.codeSha256, size: stored.codeSize };
+    try {
+      return write(code);
+    } catch (error) {
+      if (stored.unpacked && !ctx.store().codeReferences().has(code.sha256)) {
+        // The refusal is what the caller must hear; a package left behind is only disk.
+        await deletePackage(ctx.codeDir, code.sha256).catch((failure: unknown) => {
+          process.emitWarning(`a refused package stays in ${stored.dir}: ${(failure as Error).message}`, { code: 'NANOLAMBDA_PACKAGE_LEFT' });
+        });
+      }
+      throw error;
+    }
+  };
+  const queued = (uploadQueues.get(ctx.codeDir) ?? Promise.resolve()).then(upload);
+  const settled = queued.then(
+    () => undefined,
+    () => undefined,
+  );
+  uploadQueues.set(ctx.codeDir, settled);
+  try {
+    return await queued;
+  } finally {
+    if (uploadQueues.get(ctx.codeDir) === settled) uploadQueues.delete(ctx.codeDir);
+  }
 }
 
 function jsonBody(raw: Buffer): Record<string, unknown> {

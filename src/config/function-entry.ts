@@ -25,21 +25,20 @@
 // - EncodingType defaults to json for Python and Node.js (Greengrass's
 //   default), binary otherwise.
 // - Architectures (not Greengrass's; the Lambda API's name and shape): the
-//   machine the executable is built for, default this machine's; an ELF
-//   executable for another is refused here (function-architecture.ts).
-import fs from 'node:fs';
-import { resolve as resolvePath } from 'node:path'; // `path` names JSON paths in this file
+//   machine the executable is built for, default this machine's; another is
+//   for C executables only, and an ELF executable for another architecture
+//   than the declared one is refused here (function-architecture.ts).
 import { EXECUTABLE_RUNTIME } from '../lambda/store/runtimes';
 import { handlerProblem, runtimeKindOf, type RuntimeKind } from './function-runtime';
 import { formatFunctionArn, isVersionNumber, parseFunctionArn } from '../registry/arn';
-import { ExecutableOutsideCodeError, resolveExecutable } from './code-path';
 import { splitExecArgs } from './exec-args';
 import { childPath, describe, Fields, type JsonObject } from './fields';
-import { checkExecutableArchitecture, parseArchitectures } from './function-architecture';
+import { parseFunctionArchitecture } from './function-architecture';
+import { functionCode } from './function-code';
 import { DEFAULT_MAX_INSTANCES, DEFAULT_SETTINGS } from './function-settings';
 import type { NanolambdaSection } from './nanolambda-section';
 import { isReservedEnvName } from './reserved-env';
-import { checkPathCharacters, parseResourcePolicies, type ResourceTable } from './resources';
+import { parseResourcePolicies, type ResourceTable } from './resources';
 import { NO_RUN_AS, parseRunAs, resolveRunAs, type RunAsSetting } from './run-as';
 import type { EncodingType, FunctionSpec, IsolationMode } from './types';
 
@@ -115,7 +114,6 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
   const timeoutS =
     cfg.Timeout === undefined ? DEFAULT_TIMEOUT_S : f.integer(cfg.Timeout, `${cfgPath}.Timeout`, 1, MAX_TIMEOUT_S, 'seconds');
   const pinned = cfg.Pinned === undefined ? false : f.boolean(cfg.Pinned, `${cfgPath}.Pinned`);
-  const architecture = parseArchitectures(cfg.Architectures, `${cfgPath}.Architectures`, f);
 
   let execArgs: string[] = [];
   if (cfg.ExecArgs !== undefined) {
@@ -142,30 +140,9 @@ export function parseFunctionEntry(value: unknown, path: string, ctx: FunctionCo
     memoryBytes = DEFAULT_CONTAINER_MEMORY_KB * 1024;
   }
 
-  const codeKey = childPath('Nanolambda.Code', arn);
-  const codePath = ctx.local.code.get(arn);
-  if (codePath === undefined) {
-    throw f.error(
-      codeKey,
-      `missing: ${path} (${arn}) needs the local path of its code: a directory holding "${executable}", or the executable itself`,
-    );
-  }
-  // Resolved as resolveExecutable resolves it (no realpath), so the two agree.
-  const codeRoot = resolvePath(ctx.baseDir, codePath);
-  checkPathCharacters(codeRoot, codeKey, f);
-  let file: string;
-  if (runtime.kind === 'python' || runtime.kind === 'nodejs') {
-    file = codeRoot;
-    if (!isDirectory(codeRoot)) throw f.error(codeKey, `${runtime.id} code must be a directory holding the handler's module, found ${describe(codeRoot)}`);
-  } else {
-    try {
-      // A custom runtime's program is always its code's `bootstrap`.
-      file = resolveExecutable(codePath, runtime.kind === 'provided' ? 'bootstrap' : executable, ctx.baseDir);
-    } catch (err) {
-      throw f.error(err instanceof ExecutableOutsideCodeError ? `${cfgPath}.Executable` : codeKey, (err as Error).message);
-    }
-    checkExecutableArchitecture(file, architecture, `${cfgPath}.Executable`, f);
-  }
+  const { codeRoot, file } = functionCode({ arn, path, cfgPath, executable, runtime, local: ctx.local, baseDir: ctx.baseDir }, f);
+  const interpreted = runtime.kind === 'python' || runtime.kind === 'nodejs';
+  const architecture = parseFunctionArchitecture(cfg.Architectures, cfgPath, runtime.id, interpreted ? undefined : file, f);
 
   const settingsKey = childPath('Nanolambda.Functions', arn);
   if (pinned && settings.maxInstances !== undefined && settings.maxInstances !== 1) {
@@ -296,12 +273,4 @@ function functionRuntime(override: unknown, setting: string | undefined, cfgPath
   const kind = runtimeKindOf(id);
   if (typeof kind !== 'string') throw f.error(where, kind.unsupported);
   return { kind, id };
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -4,17 +4,17 @@
 import os from 'node:os';
 import path from 'node:path';
 import { packageRoot } from '../native/binding';
-import { findSdkDir, missingSdkReason, SDK_LIBRARY } from '../native/sdk-location';
+import { findSdkDir, missingSdkReason, SDK_LAUNCHER, SDK_LIBRARY } from '../native/sdk-location';
 import { check, type CheckResult } from './check';
-import { elfArch } from './elf-machine';
+import { describeElf, knownMachineOf, machineForArch, readElfHead, readElfHeader } from '../system/architecture';
 
 export function architectureChecks(): CheckResult[] {
   const machine = os.machine();
   const results: CheckResult[] = [];
   // A Node built for another CPU (x64 Node under emulation on arm64) runs,
   // but slowly, and loads the native parts of its own architecture.
-  const expected: Record<string, string> = { x86_64: 'x64', aarch64: 'arm64', armv7l: 'arm', i686: 'ia32' };
-  const matches = expected[machine] === undefined || expected[machine] === process.arch;
+  const expected = machineForArch(machine)?.nodeArch;
+  const matches = expected === undefined || expected === process.arch;
   results.push(
     check(
       'architecture',
@@ -30,7 +30,7 @@ export function architectureChecks(): CheckResult[] {
     return results;
   }
   results.push(nativeFileCheck('sdk library', path.join(sdkDir, SDK_LIBRARY)));
-  results.push(nativeFileCheck('launcher', path.join(sdkDir, 'bin', 'nanolambda-launcher')));
+  results.push(nativeFileCheck('launcher', path.join(sdkDir, SDK_LAUNCHER)));
   return results;
 }
 
@@ -54,10 +54,15 @@ function addonCheck(): CheckResult {
 }
 
 function nativeFileCheck(name: string, file: string): CheckResult {
-  const found = elfArch(file);
-  if ('unknown' in found) {
-    return check(name, 'missing', `${file}: ${found.unknown}; run \`npm run build:csdk\` in ${packageRoot}`);
+  let head: Buffer;
+  try {
+    head = readElfHead(file);
+  } catch (error) {
+    return check(name, 'missing', `${file}: ${(error as Error).message}; run \`npm run build:csdk\` in ${packageRoot}`);
   }
-  if (found.arch !== process.arch) return check(name, 'missing', `${file} is built for ${found.arch}, not ${process.arch}`);
-  return check(name, 'ok', `${file} (${found.arch})`);
+  const elf = readElfHeader(head);
+  if (elf === undefined) return check(name, 'missing', `${file}: not an ELF file; run \`npm run build:csdk\` in ${packageRoot}`);
+  const arch = knownMachineOf(elf)?.nodeArch;
+  if (arch !== process.arch) return check(name, 'missing', `${file} is built for ${arch ?? describeElf(elf)}, not ${process.arch}`);
+  return check(name, 'ok', `${file} (${arch})`);
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { GroupConfig } from '../config/types';
 import { whyNoContainers } from '../isolation/container-probe';
-import { packageRoot } from '../native/binding';
+import { findSdkDir, missingSdkReason, SDK_LAUNCHER } from '../native/sdk-location';
 import { check, neededOr, type CheckResult } from './check';
 
 const NS_DIR = '/proc/self/ns';
@@ -26,9 +26,10 @@ export function namespaceChecks(group: GroupConfig): CheckResult[] {
       ),
     );
   }
-  const launcher = path.join(packageRoot, 'sdk', 'bin', 'nanolambda-launcher');
+  const sdkDir = findSdkDir();
+  const launcher = sdkDir === undefined ? undefined : path.join(sdkDir, SDK_LAUNCHER);
   const uid = process.getuid?.() ?? 0;
-  const why = fs.existsSync(launcher) ? whyNoContainers(launcher) : `${launcher} is missing`;
+  const why = launcher === undefined ? missingSdkReason() : whyNoContainers(launcher);
   results.push(
     check(
       'containers',

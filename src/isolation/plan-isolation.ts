@@ -13,6 +13,7 @@ import { workerEnvironment } from '../workers/worker-environment';
 import type { Controller } from './cgroup-hierarchy';
 import { whyNoContainers } from './container-probe';
 import { NanolambdaError } from '../errors';
+import { hostArchitecture } from '../system/architecture';
 import { architectureRun, type ArchitectureRun } from './function-architecture';
 import { checkIsolation } from './isolation-check';
 import { CONTAINER_SDK_LIB_DIR, launchPlan, NO_FALLBACK, realPath } from './launch-plan';
@@ -71,7 +72,7 @@ export function probeMachine(launcherPath: string, missingControllers: ReadonlyM
 export function planIsolation(group: GroupConfig, dirs: PackageDirs, machine: MachineIsolation): Map<FunctionSpec, FunctionLaunch> {
   const { runtimesDir } = dirs;
   const { missingControllers, noContainers } = machine;
-  const runs = new Map(group.functions.map((fn) => [fn, runArchitecture(fn, dirs.sdkLibDir)]));
+  const runs = new Map(group.functions.map((fn) => [fn, runArchitecture(fn, dirs.sdkLibDir, machine)]));
   const uid = process.getuid?.() ?? 0;
   const gid = process.getgid?.() ?? 0;
   const verdict = checkIsolation(
@@ -105,17 +106,33 @@ export function planIsolation(group: GroupConfig, dirs: PackageDirs, machine: Ma
 }
 
 /** How `fn` runs on this machine's CPU, or NATIVE_UNAVAILABLE naming the function, its architecture and the fix. */
-function runArchitecture(fn: FunctionSpec, hostSdkLibDir: string): ArchitectureRun {
-  const run = architectureRun(fn.architecture, hostSdkLibDir);
+function runArchitecture(fn: FunctionSpec, hostSdkLibDir: string, machine: MachineIsolation): ArchitectureRun {
+  const run = architectureRun(fn.architecture, hostSdkLibDir, { runtime: fn.runtimeId, environment: fn.environment });
   if ('problem' in run) {
     throw new NanolambdaError('NATIVE_UNAVAILABLE', `function ${fn.name} (${fn.arn}) has Architectures ["${fn.architecture}"], and ${run.problem}`);
   }
   if (run.emulation !== undefined && fn.memoryBytes !== undefined && fn.memoryBytes < EMULATED_MEMORY_WARNING_BYTES) {
-    process.emitWarning(
-      `function ${fn.name} runs under qemu-user (${fn.architecture} on ${process.arch}), whose own memory (about 15 MB) counts ` +
-        `against its MemorySize of ${fn.memoryBytes / 1024} KB: if it is killed for memory, raise MemorySize`,
-      { code: 'NANOLAMBDA_EMULATED_MEMORY' },
-    );
+    warnEmulatedMemoryOnce(fn, machine);
   }
   return run;
+}
+
+/**
+ * The functions already told about, per runtime (each runtime probes its own
+ * MachineIsolation once): planIsolation runs at start, at every deployment
+ * and at every Lambda API change, and the warning is worth one line, not one
+ * per plan.
+ */
+const emulatedMemoryWarned = new WeakMap<MachineIsolation, Set<string>>();
+
+function warnEmulatedMemoryOnce(fn: FunctionSpec, machine: MachineIsolation): void {
+  let warned = emulatedMemoryWarned.get(machine);
+  if (warned === undefined) emulatedMemoryWarned.set(machine, (warned = new Set()));
+  if (warned.has(fn.arn)) return;
+  warned.add(fn.arn);
+  process.emitWarning(
+    `function ${fn.name} (${fn.arn}) runs under qemu-user (${fn.architecture} on ${hostArchitecture()}), whose own memory (about 15 MB) counts ` +
+      `against its MemorySize of ${fn.memoryBytes! / 1024} KB: if it is killed for memory, raise MemorySize`,
+    { code: 'NANOLAMBDA_EMULATED_MEMORY' },
+  );
 }

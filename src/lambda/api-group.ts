@@ -60,11 +60,13 @@ export function apiGroup(store: FunctionStore, codeDir: string, isolation: ApiIs
 }
 
 /** Why a stored function cannot be invoked here, or undefined when it can. */
-export function unrunnableReason(config: Pick<FunctionConfiguration, 'Runtime' | 'FunctionName' | 'Architectures'>): string | undefined {
+export function unrunnableReason(
+  config: Pick<FunctionConfiguration, 'Runtime' | 'FunctionName' | 'Architectures' | 'Environment'>,
+): string | undefined {
   const kind = runtimeKindOf(config.Runtime);
   if (typeof kind !== 'string') return `${config.FunctionName} has Runtime ${config.Runtime}: ${kind.unsupported}`;
   const architecture = config.Architectures[0]!;
-  const problem = architectureProblem(architecture);
+  const problem = architectureProblem(architecture, { runtime: config.Runtime, environment: config.Environment?.Variables });
   return problem === undefined ? undefined : `${config.FunctionName} has Architectures ["${architecture}"], and ${problem}`;
 }
 

@@ -73,8 +73,8 @@ export class LambdaApiHost {
    * a qemu-user handler or its SDK) or whose package holds executables for
    * another architecture than its own.
    */
-  private admit({ functionName, architecture, codeSha256 }: FunctionCandidate): void {
-    const problem = architectureProblem(architecture);
+  private admit({ functionName, architecture, codeSha256, runtime, environment }: FunctionCandidate): void {
+    const problem = architectureProblem(architecture, { runtime, environment });
     if (problem !== undefined) {
       throw invalidParameter(`Function ${functionName} has Architectures ["${architecture}"], and ${problem}`);
     }

@@ -12,8 +12,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from './binding';
 
-/** The SDK's shared library: its presence is what makes a prefix an SDK. */
+/** The SDK's shared library, which functions load. */
 export const SDK_LIBRARY = path.join('lib', 'libaws-greengrass-core-sdk-c.so');
+/** The worker launcher the runtime starts every function through. */
+export const SDK_LAUNCHER = path.join('bin', 'nanolambda-launcher');
+/** What makes a prefix a usable SDK (scripts/install.js keeps a copy: it is plain JS). */
+const SDK_REQUIRED = [SDK_LIBRARY, SDK_LAUNCHER];
 
 /** The prebuilt SDK's prefix for `arch` (process.arch names: x64, arm64), present or not. */
 export function prebuiltSdkDir(arch: string): string {
@@ -28,7 +32,7 @@ export function sdkCandidates(arch: string = process.arch): string[] {
 
 /** The SDK prefix for `arch`, or undefined when neither place holds one. */
 export function findSdkDir(arch: string = process.arch): string | undefined {
-  return sdkCandidates(arch).find((dir) => fs.existsSync(path.join(dir, SDK_LIBRARY)));
+  return sdkCandidates(arch).find((dir) => SDK_REQUIRED.every((file) => fs.existsSync(path.join(dir, file))));
 }
 
 /** Why no SDK was found for `arch`, naming where we looked and how to get one. */

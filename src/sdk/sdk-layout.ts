@@ -1,18 +1,18 @@
 // The names a user gives an SDK architecture, and where things are inside an
 // SDK prefix (see src/native/sdk-location.ts for where the prefixes are).
 import path from 'node:path';
+import { architectureNames, nodeArchOf } from '../system/architecture';
 
 /** The architectures nanolambda ships an SDK for, by Node's process.arch names. */
 export type SdkArch = 'x64' | 'arm64';
+const SDK_ARCHES: readonly SdkArch[] = ['x64', 'arm64'];
 
-/** Node's names, Lambda's (`x86_64`, `arm64`) and uname's (`x86_64`, `aarch64`). */
-const ARCH_NAMES: Readonly<Record<string, SdkArch>> = { x64: 'x64', x86_64: 'x64', arm64: 'arm64', aarch64: 'arm64' };
-
-export const ACCEPTED_ARCH_NAMES: readonly string[] = Object.keys(ARCH_NAMES);
+/** Node's names, Lambda's (`x86_64`, `arm64`) and uname's (`x86_64`, `aarch64`) of those (system/architecture.ts). */
+export const ACCEPTED_ARCH_NAMES: readonly string[] = [...new Set(SDK_ARCHES.flatMap(architectureNames))];
 
 /** The SDK architecture `name` means, or undefined when it names none we ship. */
 export function sdkArch(name: string): SdkArch | undefined {
-  return Object.prototype.hasOwnProperty.call(ARCH_NAMES, name) ? ARCH_NAMES[name] : undefined;
+  return SDK_ARCHES.find((arch) => arch === nodeArchOf(name));
 }
 
 /** The pkg-config and CMake package name. */

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { SDK_LAUNCHER } from '../../src/native/sdk-location';
 import { repoRoot } from './sdk';
 
 export const prebuildsDir = path.join(repoRoot, 'prebuilds');
@@ -36,13 +37,15 @@ export function prebuildsUnavailable(): string | undefined {
 /** Make the prebuilds unless those in prebuilds/ were made from the current sources. */
 export function ensurePrebuilds(): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { sourceHash } = require(path.join(repoRoot, 'scripts', 'prebuild.js')) as { sourceHash(): string };
-  const stamp = path.join(prebuildsDir, 'SOURCE-HASH');
-  const current = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === sourceHash();
-  const complete = (['x64', 'arm64'] as const).every((arch) => {
+  const script = require(path.join(repoRoot, 'scripts', 'prebuild.js')) as { sourceHash(): string; sourceHashFile(arch: string): string };
+  const hash = script.sourceHash();
+  const stale = (['x64', 'arm64'] as const).filter((arch) => {
+    const stamp = script.sourceHashFile(arch);
+    const current = fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8').trim() === hash;
     const p = prebuiltFor(arch);
-    return fs.existsSync(p.addon) && fs.existsSync(path.join(p.sdk, 'bin', 'nanolambda-launcher'));
+    return !(current && fs.existsSync(p.addon) && fs.existsSync(path.join(p.sdk, SDK_LAUNCHER)));
   });
-  if (current && complete) return;
-  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'prebuild.js')], { cwd: repoRoot, stdio: 'inherit' });
+  if (stale.length === 0) return;
+  const args = stale.flatMap((arch) => ['--arch', arch]);
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'prebuild.js'), ...args], { cwd: repoRoot, stdio: 'inherit' });
 }

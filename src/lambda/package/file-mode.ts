@@ -3,17 +3,11 @@
 // permissions are not trusted (a 0600 handler gives "Permission denied" on
 // /var/task for another uid; a zip made on Windows has no mode bits at all,
 // so its `bootstrap` would not be executable). Never setuid, setgid or sticky.
+import { isElf } from '../../system/architecture';
 
 export const DIRECTORY_MODE = 0o755;
 export const FILE_MODE = 0o644;
 export const EXECUTABLE_MODE = 0o755;
-
-/** How many leading bytes of a file the mode and architecture checks look at. */
-export const HEAD_BYTES = 64;
-
-export function isElf(head: Buffer): boolean {
-  return head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
-}
 
 /** A script with an interpreter line: "#!". */
 export function isScript(head: Buffer): boolean {

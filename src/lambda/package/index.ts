@@ -16,7 +16,8 @@
 // What is refused and why is written where it is decided: zip-end-record and
 // zip-directory (structure, Zip64, overlaps, encryption, methods), entry-path
 // (names), package-manifest (types, duplicates, sizes), inflate-entry (sizes
-// while inflating, CRC), file-mode, elf-machine.
+// while inflating, CRC), file-mode, package-architecture (which ELF files
+// count: src/system/architecture.ts).
 export {
   storePackage,
   packageDir,
@@ -29,6 +30,5 @@ export {
   type StoredPackage,
 } from './package-store';
 export { checkPackageArchitecture } from './package-architecture';
-export { elfMismatch, hostArchitecture, machineForArch, nodeArchOf } from './elf-machine';
 export { PackageError, type PackageExceptionName } from './package-error';
 export { LAMBDA_PACKAGE_LIMITS, type PackageLimits } from './package-limits';

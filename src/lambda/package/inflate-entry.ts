@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
 import { crc32 } from './crc32';
-import { HEAD_BYTES } from './file-mode';
+import { HEAD_BYTES } from '../../system/architecture';
 import { corruptZip } from './package-error';
 import { METHOD_STORED, type ZipEntry } from './zip-directory';
 

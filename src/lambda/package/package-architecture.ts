@@ -1,15 +1,15 @@
 // The architecture check of an unpacked package against the function that
 // runs it: every ELF executable in it must be for the function's
-// architecture (elf-machine.ts says which files count). Done per function,
-// not at upload: the same zip may be stored once and used by functions of
-// different architectures, and the upload does not know which it is for.
+// architecture (src/system/architecture.ts says which files count). Done per
+// function, not at upload: the same zip may be stored once and used by
+// functions of different architectures, and the upload does not know which
+// it is for.
 //
 // Only files with an execute bit are read: unpacking gives every ELF file
 // 0755 (file-mode.ts), so the others cannot be executables.
 import fs from 'node:fs';
 import path from 'node:path';
-import { elfMismatch } from './elf-machine';
-import { HEAD_BYTES } from './file-mode';
+import { elfMismatch, readElfHead } from '../../system/architecture';
 import { refusedEntry } from './package-error';
 
 /**
@@ -34,13 +34,6 @@ export function checkPackageArchitecture(dir: string, arch: string): void {
 function checkFile(dir: string, name: string, arch: string): void {
   const file = path.join(dir, name);
   if ((fs.lstatSync(file).mode & 0o111) === 0) return;
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-  try {
-    const head = Buffer.alloc(HEAD_BYTES);
-    const length = fs.readSync(fd, head, 0, HEAD_BYTES, 0);
-    const problem = elfMismatch(name, head.subarray(0, length), arch);
-    if (problem !== undefined) throw refusedEntry(name, problem);
-  } finally {
-    fs.closeSync(fd);
-  }
+  const problem = elfMismatch(name, readElfHead(file, true), arch);
+  if (problem !== undefined) throw refusedEntry(name, problem);
 }

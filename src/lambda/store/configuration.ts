@@ -5,7 +5,6 @@
 // find what they expect; State and LastUpdateStatus are settled at once
 // (Active, Successful), so `aws lambda wait function-active-v2` and
 // `function-updated-v2` return on the first poll.
-import type { Architecture } from './function-fields';
 import { functionArn } from './function-name';
 
 export interface FunctionConfiguration {
@@ -32,7 +31,8 @@ export interface FunctionConfiguration {
   State?: 'Active';
   LastUpdateStatus?: 'Successful';
   PackageType: 'Zip';
-  Architectures: Architecture[];
+  /** Lambda's name (x86_64, arm64), or the machine's own where Lambda has none (FunctionFields.architecture). */
+  Architectures: string[];
   EphemeralStorage: { Size: number };
   LoggingConfig: { LogFormat: 'Text'; LogGroup: string };
   SnapStart: { ApplyOn: 'None'; OptimizationStatus: 'Off' };
@@ -60,8 +60,8 @@ export interface VersionRow {
   memory_size: number;
   /** JSON object; '{}' when none. */
   environment: string;
-  /** Architectures[0]; null in rows written before functions had their own (the store's default then). */
-  architecture: string | null;
+  /** Architectures[0] (schema 1 files get the store's default when they are migrated). */
+  architecture: string;
   code_sha256: string;
   code_size: number;
   last_modified: string;
@@ -80,11 +80,10 @@ export interface AliasRow {
   revision_id: string;
 }
 
-/** Where the functions live: ARNs, and the architecture of a function that names none. */
+/** Where the functions live: the region and account of their ARNs. */
 export interface StorePlace {
   region: string;
   accountId: string;
-  architecture: Architecture;
 }
 
 /** '$LATEST' for row 0, else the version's number. */
@@ -120,7 +119,7 @@ export function renderConfiguration(
     TracingConfig: { Mode: 'PassThrough' },
     RevisionId: row.revision_id,
     PackageType: 'Zip',
-    Architectures: [(row.architecture as Architecture | null) ?? place.architecture],
+    Architectures: [row.architecture],
     EphemeralStorage: { Size: 512 },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${row.function_name}` },
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },

@@ -8,6 +8,7 @@ import { checkEnvironment, readEnvironment } from './environment';
 import { isKnownRuntime, unknownRuntimeMessage } from './runtimes';
 import { asInteger, Violations } from './violations';
 
+/** What a request's Architectures may name (Lambda's enum). */
 export type Architecture = 'x86_64' | 'arm64';
 
 /** What a version stores besides its code. */
@@ -22,8 +23,13 @@ export interface FunctionFields {
   memorySize: number;
   /** Environment.Variables; empty when the function has none. */
   environment: Record<string, string>;
-  /** Architectures[0]: the machine its executables are built for. */
-  architecture: Architecture;
+  /**
+   * Architectures[0]: the machine its executables are built for. Lambda's
+   * name (x86_64, arm64), or, on a machine Lambda has no name for, the
+   * machine's own (Node's, e.g. arm), which functions get when their
+   * request names none (hostArchitecture()).
+   */
+  architecture: string;
 }
 
 export const DEFAULT_TIMEOUT = 3;
@@ -40,7 +46,7 @@ const ROLE_PATTERN = 'arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\
 const HANDLER_RE = /^[^\s]+$/;
 
 /** The fields of a CreateFunction body, checked; defaults filled in (`architecture`: the store's default). */
-export function readCreateFields(body: Record<string, unknown>, architecture: Architecture): FunctionFields {
+export function readCreateFields(body: Record<string, unknown>, architecture: string): FunctionFields {
   const violations = new Violations();
   const fields = readFields(body, violations);
   if (body.Role === undefined || body.Role === null) violations.add(null, 'role', 'Member must not be null');
@@ -61,13 +67,28 @@ export function readCreateFields(body: Record<string, unknown>, architecture: Ar
   };
 }
 
-/** The fields an UpdateFunctionConfiguration body changes (only those given), checked. */
+/**
+ * The fields an UpdateFunctionConfiguration body changes (only those given),
+ * checked. Architectures among them is a nanolambda extension: Lambda
+ * changes it through UpdateFunctionCode only (readCodeArchitecture).
+ */
 export function readFieldsPatch(body: Record<string, unknown>): Partial<FunctionFields> {
   const violations = new Violations();
   const patch = readFields(body, violations);
   violations.throwIfAny();
   checkSemantics(patch, body);
   return patch;
+}
+
+/**
+ * UpdateFunctionCode's Architectures (the architecture of the code it
+ * uploads), checked; undefined when absent (the function keeps its own).
+ */
+export function readCodeArchitecture(value: unknown): Architecture | undefined {
+  const violations = new Violations();
+  const architecture = readArchitectures(value, violations);
+  violations.throwIfAny();
+  return architecture;
 }
 
 /** A request body must be a JSON object. */

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Routing } from './alias-input';
 import { lambdaTimestamp } from './configuration';
 import type { AliasRow, VersionRow } from './configuration';
-import type { Architecture, FunctionFields } from './function-fields';
+import type { FunctionFields } from './function-fields';
 import type { CodeInfo } from './store-types';
 import { Violations } from './violations';
 
@@ -32,8 +32,8 @@ export function latestRow(name: string, fields: FunctionFields, code: CodeInfo):
   };
 }
 
-/** A row's settings; `defaultArchitecture` for a row written before functions had their own (schema 1). */
-export function fieldsOf(row: VersionRow, defaultArchitecture: Architecture): FunctionFields {
+/** A row's settings. */
+export function fieldsOf(row: VersionRow): FunctionFields {
   return {
     runtime: row.runtime,
     role: row.role,
@@ -42,7 +42,7 @@ export function fieldsOf(row: VersionRow, defaultArchitecture: Architecture): Fu
     timeout: row.timeout,
     memorySize: row.memory_size,
     environment: JSON.parse(row.environment) as Record<string, string>,
-    architecture: (row.architecture as Architecture | null) ?? defaultArchitecture,
+    architecture: row.architecture,
   };
 }
 
@@ -52,6 +52,7 @@ export function fieldsOf(row: VersionRow, defaultArchitecture: Architecture): Fu
  * publish" test). Variables are sorted: their order means nothing.
  */
 function fingerprint(fields: FunctionFields, codeSha256: string): string {
+  // The architecture is last: schemaOneFingerprintWith appends it to a fingerprint schema 1 wrote.
   const variables = Object.keys(fields.environment)
     .sort()
     .map((key) => [key, fields.environment[key]]);
@@ -66,6 +67,17 @@ function fingerprint(fields: FunctionFields, codeSha256: string): string {
     variables,
     fields.architecture,
   ]);
+}
+
+/**
+ * The fingerprint a schema 1 row would have had with `architecture`: schema
+ * 1 wrote the same list without it. Appended rather than recomputed from the
+ * row: a published version keeps the fingerprint of the $LATEST it was
+ * published from, whose Description may differ from its own.
+ */
+export function schemaOneFingerprintWith(schemaOneFingerprint: string, architecture: string): string {
+  const members = JSON.parse(schemaOneFingerprint) as unknown[];
+  return JSON.stringify([...members, architecture]);
 }
 
 export function aliasRow(

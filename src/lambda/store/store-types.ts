@@ -1,7 +1,6 @@
 // The shapes FunctionStore takes and returns, besides the Lambda
 // configurations themselves (configuration.ts).
 import type { AliasConfiguration, FunctionConfiguration } from './configuration';
-import type { Architecture } from './function-fields';
 
 /** The deployment package of a version, as the package store measured it. */
 export interface CodeInfo {
@@ -17,14 +16,15 @@ export interface FunctionStoreOptions {
   /** 12-digit account in ARNs. Default DEFAULT_ACCOUNT_ID. */
   accountId?: string;
   /**
-   * The architecture of a function whose request names none. Default: this
-   * machine's (arm64 on arm64, else x86_64).
+   * The architecture of a function whose request names none: x86_64, arm64,
+   * or this machine's own. Default: this machine's (hostArchitecture(): Lambda's
+   * name for it, or Node's where Lambda has none, e.g. arm on 32-bit ARM).
    */
-  architecture?: Architecture;
+  architecture?: string;
   /**
    * Asked before a change of what $LATEST runs is committed (CreateFunction,
    * UpdateFunctionCode, and UpdateFunctionConfiguration when it changes
-   * Architectures): throw a LambdaApiError to refuse it, e.g. when this
+   * Architectures), with the new code and architecture together: throw a LambdaApiError to refuse it, e.g. when this
    * machine cannot run the architecture or the package holds executables
    * for another. Runs inside the store's transaction: keep it short.
    */
@@ -34,9 +34,14 @@ export interface FunctionStoreOptions {
 /** What FunctionStoreOptions.admit is asked about. */
 export interface FunctionCandidate {
   functionName: string;
-  architecture: Architecture;
+  /** FunctionFields.architecture: Lambda's name, or the machine's own. */
+  architecture: string;
   /** base64 CodeSha256 of its package. */
   codeSha256: string;
+  /** Its Lambda Runtime: only C executables may be of another architecture than this machine's. */
+  runtime: string;
+  /** Environment.Variables: a QEMU_LD_PREFIX there replaces the cross sysroot. */
+  environment: Record<string, string>;
 }
 
 export interface GetFunctionResult {
@@ -83,6 +88,12 @@ export interface UpdateCodeOptions {
   publish?: boolean;
   /** Update only if $LATEST still has this RevisionId. */
   revisionId?: string;
+  /**
+   * The request's Architectures, unchecked (a list of one of x86_64, arm64):
+   * the new code's architecture, as UpdateFunctionCode takes it. Absent: the
+   * function keeps its own.
+   */
+  architectures?: unknown;
 }
 
 export interface PublishOptions {
