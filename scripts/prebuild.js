@@ -36,6 +36,15 @@ const SOURCES = ['binding.gyp', 'native', 'csdk'];
 function main() {
   const arches = requestedArches(process.argv.slice(2));
   if (os.machine() !== 'x86_64') fail(`prebuilds are made on an x86_64 machine; this one is ${os.machine()}`);
+  const unlock = lockPrebuilds();
+  try {
+    buildAll(arches);
+  } finally {
+    unlock();
+  }
+}
+
+function buildAll(arches) {
   const hash = sourceHash();
   for (const arch of arches) {
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), `nanolambda-prebuild-${arch}-`));
@@ -51,6 +60,50 @@ function main() {
       fs.rmSync(scratch, { recursive: true, force: true });
     }
     console.log(`prebuild: prebuilds/linux-${arch} is ready`);
+  }
+}
+
+/**
+ * One prebuild at a time per checkout: two would share the fixed sdk.new and
+ * sdk.old names. A second one waits for the first (test files running side
+ * by side may both find the prebuilds stale), then builds on its own. A lock
+ * whose process is gone is taken over.
+ */
+function lockPrebuilds() {
+  const lock = path.join(root, 'prebuilds', '.lock');
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  const deadline = Date.now() + 15 * 60 * 1000;
+  for (;;) {
+    try {
+      fs.writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      return () => fs.rmSync(lock, { force: true });
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    const holder = Number.parseInt(readOr(lock, ''), 10);
+    if (!Number.isInteger(holder) || !isAlive(holder)) {
+      fs.rmSync(lock, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) fail(`another prebuild (pid ${holder}) has held ${lock} for 15 minutes`);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  }
+}
+
+function readOr(file, fallback) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
   }
 }
 

@@ -187,14 +187,20 @@ describe('CreateFunction input', () => {
     store.createFunction(input(), ZIP);
     const other = code('other zip');
     store.updateFunctionCode('fn', other);
-    store.updateFunctionConfiguration('fn', { Timeout: 5 }); // neither code nor architecture: not asked
+    store.updateFunctionConfiguration('fn', { Timeout: 5, Environment: { Variables: { AB: '1' } } }); // nothing admit judges: not asked
+    store.updateFunctionConfiguration('fn', { Runtime: 'python3.11' }); // the runtime decides whether emulation may run it: asked
+    store.updateFunctionConfiguration('fn', { Environment: { Variables: { QEMU_LD_PREFIX: '/arm' } } }); // qemu's root: asked
     expectLambdaError(() => store.updateFunctionConfiguration('fn', { Architectures: ['arm64'] }), 'InvalidParameterValueException', 400);
     expect(store.getFunctionConfiguration('fn').Architectures).toEqual(['x86_64']);
+    const node = { runtime: 'nodejs20.x', environment: {} };
+    const python = { runtime: 'python3.11', environment: { AB: '1' } };
     expect(asked).toEqual([
-      { functionName: 'fn', architecture: 'arm64', codeSha256: ZIP.sha256 },
-      { functionName: 'fn', architecture: 'x86_64', codeSha256: ZIP.sha256 },
-      { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256 },
-      { functionName: 'fn', architecture: 'arm64', codeSha256: other.sha256 },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: ZIP.sha256, ...node },
+      { functionName: 'fn', architecture: 'x86_64', codeSha256: ZIP.sha256, ...node },
+      { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256, ...node },
+      { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256, ...python },
+      { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256, runtime: 'python3.11', environment: { QEMU_LD_PREFIX: '/arm' } },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: other.sha256, runtime: 'python3.11', environment: { QEMU_LD_PREFIX: '/arm' } },
     ]);
   });
 
@@ -216,11 +222,12 @@ describe('CreateFunction input', () => {
     expect(store.updateFunctionCode('fn', ARM_ZIP, { architectures: ['arm64'] })).toMatchObject({ Architectures: ['arm64'], CodeSha256: ARM_ZIP.sha256 });
     // Without Architectures the code keeps the function's.
     expect(store.updateFunctionCode('fn', ARM_ZIP).Architectures).toEqual(['arm64']);
+    const node = { runtime: 'nodejs20.x', environment: {} };
     expect(asked).toEqual([
-      { functionName: 'fn', architecture: 'x86_64', codeSha256: ZIP.sha256 },
-      { functionName: 'fn', architecture: 'arm64', codeSha256: ZIP.sha256 },
-      { functionName: 'fn', architecture: 'arm64', codeSha256: ARM_ZIP.sha256 },
-      { functionName: 'fn', architecture: 'arm64', codeSha256: ARM_ZIP.sha256 },
+      { functionName: 'fn', architecture: 'x86_64', codeSha256: ZIP.sha256, ...node },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: ZIP.sha256, ...node },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: ARM_ZIP.sha256, ...node },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: ARM_ZIP.sha256, ...node },
     ]);
   });
 

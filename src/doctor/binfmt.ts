@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { findSdkDir, missingSdkReason, SDK_LIBRARY } from '../native/sdk-location';
-import { hostArchitecture, machineForArch } from '../system/architecture';
+import { hostArchitecture, LAMBDA_ARCHITECTURES, machineForArch } from '../system/architecture';
 import { BINFMT_DIR, binfmtMounted, foreignArchHandler, unusableHandlers } from '../system/binfmt';
 import { check, type CheckResult } from './check';
 import { readText } from './read-file';
@@ -30,7 +30,7 @@ export function binfmtChecks(): CheckResult[] {
   ];
   const host = hostArchitecture();
   // The one other architecture a function can declare: arm64 on x86_64, x86_64 on arm64.
-  const foreign = host === 'x86_64' ? 'arm64' : host === 'arm64' ? 'x86_64' : undefined;
+  const foreign = LAMBDA_ARCHITECTURES.includes(host as never) ? LAMBDA_ARCHITECTURES.find((name) => name !== host) : undefined;
   const machine = foreign === undefined ? undefined : machineForArch(foreign);
   if (foreign === undefined || machine?.sysroot === undefined) {
     results.push(check('foreign architectures', 'warning', `the machine is ${host}: functions can only be ${host}, which run natively`));

@@ -125,13 +125,14 @@ function elfHeadOf(machine: Machine, type: number): Buffer {
 }
 
 /**
- * The kernel's test: (byte & mask) == magic for each magic byte (binfmt_misc
- * stores the magic already masked). A magic longer than the 20 bytes we know
- * of an ELF file does not count as matching: we cannot tell what it wants.
+ * The kernel's test (fs/binfmt_misc.c, check_file): ((byte ^ magic) & mask)
+ * == 0 for each magic byte; bits outside the mask do not count, whatever the
+ * magic says there. A magic longer than the 20 bytes we know of an ELF file
+ * does not count as matching: we cannot tell what it wants.
  */
 function matches(entry: BinfmtEntry, head: Buffer): boolean {
   const magic = entry.magic!;
-  return magic.every((byte, i) => i < head.length && (head[i]! & (entry.mask?.[i] ?? 0xff)) === byte);
+  return magic.every((byte, i) => i < head.length && ((head[i]! ^ byte) & (entry.mask?.[i] ?? 0xff)) === 0);
 }
 
 function readText(file: string): string | undefined {

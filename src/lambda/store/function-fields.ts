@@ -5,11 +5,12 @@
 // order, as Lambda does.
 import { invalidParameter } from './lambda-api-error';
 import { checkEnvironment, readEnvironment } from './environment';
+import { LAMBDA_ARCHITECTURES } from '../../system/architecture';
 import { isKnownRuntime, unknownRuntimeMessage } from './runtimes';
 import { asInteger, Violations } from './violations';
 
 /** What a request's Architectures may name (Lambda's enum). */
-export type Architecture = 'x86_64' | 'arm64';
+export type Architecture = (typeof LAMBDA_ARCHITECTURES)[number];
 
 /** What a version stores besides its code. */
 export interface FunctionFields {
@@ -186,11 +187,11 @@ function readArchitectures(value: unknown, violations: Violations): Architecture
   if (value.length !== 1) {
     const constraint = value.length === 0 ? 'greater than or equal to 1' : 'less than or equal to 1';
     violations.add(shown, 'architectures', `Member must have length ${constraint}`);
-  } else if (value[0] !== 'x86_64' && value[0] !== 'arm64') {
+  } else if (!(LAMBDA_ARCHITECTURES as readonly unknown[]).includes(value[0])) {
     violations.add(
       shown,
       'architectures',
-      'Member must satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]',
+      `Member must satisfy constraint: [Member must satisfy enum value set: [${LAMBDA_ARCHITECTURES.join(', ')}], Member must not be null]`,
     );
   } else {
     return value[0] as Architecture;

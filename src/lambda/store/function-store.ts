@@ -16,7 +16,7 @@
 // store-core.ts's.
 import path from 'node:path';
 import { NanolambdaError } from '../../errors';
-import { hostArchitecture } from '../../system/architecture';
+import { hostArchitecture, LAMBDA_ARCHITECTURES } from '../../system/architecture';
 import { checkAliasName, readAliasName, readDescription, readFunctionVersion, readRevisionId, readRouting } from './alias-input';
 import { renderAlias, renderConfiguration, versionName } from './configuration';
 import type { AliasConfiguration, FunctionConfiguration } from './configuration';
@@ -88,7 +88,7 @@ export class FunctionStore {
         `Invalid account id '${this.accountId}' for the function store: use 12 digits`,
       );
     }
-    const allowed = [...new Set(['x86_64', 'arm64', host])];
+    const allowed = [...new Set([...LAMBDA_ARCHITECTURES, host])];
     if (!allowed.includes(this.architecture)) {
       throw new NanolambdaError('INVALID_PARAMETER', `Invalid architecture '${String(this.architecture)}' for the function store: use ${allowed.join(' or ')}`);
     }

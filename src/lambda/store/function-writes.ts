@@ -96,8 +96,8 @@ export function updateFunctionConfiguration(core: StoreCore, rules: FunctionWrit
     if (revisionId !== undefined && revisionId !== current.revision_id) throw revisionMismatch();
     const sameCode = { sha256: current.code_sha256, size: current.code_size };
     const fields = { ...fieldsOf(current), ...changes };
-    // What admit judges: the architecture, and the runtime and environment that decide how it runs.
-    const judged = (f: FunctionFields): string => JSON.stringify([f.architecture, f.runtime, f.environment]);
+    // What admit judges: the architecture, the runtime, and the one variable that changes how an emulated function runs.
+    const judged = (f: FunctionFields): string => JSON.stringify([f.architecture, f.runtime, f.environment.QEMU_LD_PREFIX ?? null]);
     if (judged(fields) !== judged(fieldsOf(current))) rules.admit(candidate(name, fields, sameCode.sha256));
     const updated = latestRow(name, fields, sameCode);
     core.sql.updateLatest.run(updated);
