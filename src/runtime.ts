@@ -81,8 +81,8 @@ export class Runtime implements Invoker {
   credentialsFile: string | undefined;
 
   private pools = new Map<FunctionSpec, FunctionPool>();
-  /** Pools of entries a deployment replaced, finishing their work (stop waits for them). */
-  private readonly retiring = new Set<Promise<void>>();
+  /** Pools of entries a deployment replaced, finishing their work (stop waits for them), and their entries. */
+  private readonly retiring = new Map<Promise<void>, FunctionSpec>();
   private readonly poolHooks: PoolHooks;
   private readonly poolLimits: PoolLimits;
   /** The group file's definition (deployments replace it); `group` adds the Lambda API's functions. */
@@ -127,7 +127,6 @@ export class Runtime implements Invoker {
   private constructor(group: GroupConfig, options: RuntimeOptions) {
     this.group = group;
     this.fileGroup = group;
-    this.lambdaApi = new LambdaApiHost(group.stateDir);
     this.registry = new FunctionRegistry(group);
     const sdkDir = options.sdkDir ?? findSdkDir();
     if (sdkDir === undefined) throw new NanolambdaError('NATIVE_UNAVAILABLE', missingSdkReason());
@@ -142,6 +141,11 @@ export class Runtime implements Invoker {
     }
     this.logs = new FunctionLogs(group.logDir, group.logRotation);
     this.systemLog = new SystemLog(group.logDir, group.logRotation, group.logLevel);
+    // Its packages stay while a deployed or draining entry's workers may run from them.
+    this.lambdaApi = new LambdaApiHost(group.stateDir, {
+      inUse: () => [...this.pools.keys(), ...this.retiring.values()].map((fn) => fn.codeRoot),
+      log: this.systemLog.component('package-store'),
+    });
     this.messaging = new MessagingHost(
       group,
       this.registry,
@@ -267,20 +271,24 @@ export class Runtime implements Invoker {
       store: () => this.lambdaApi.store(),
       codeDir: this.lambdaApi.codeDir,
       groupNames: () => new Set(this.fileGroup.functions.map((fn) => fn.name)),
-      changed: () => this.redeployApiFunctions(),
+      changed: async () => {
+        await this.redeployApiFunctions();
+        void this.lambdaApi.collectPackages(); // what no pool ran (a function that cannot run here) goes at once
+      },
       eventSources: this.eventSources,
     };
   }
 
-  /** Let a replaced pool finish what it holds, then stop its workers. */
+  /** Let a replaced pool finish what it holds, then stop its workers; then its package may go, if nothing else uses it. */
   private retire(pool: FunctionPool): void {
     const done: Promise<void> = pool
       .stop(this.group.shutdownGraceMs)
       .finally(() => {
         this.sweeper.remove(pool);
         this.retiring.delete(done);
+        void this.lambdaApi.collectPackages();
       });
-    this.retiring.add(done);
+    this.retiring.set(done, pool.fn);
   }
 
   /** Load the group, start pinned functions and the local endpoint. */
@@ -300,7 +308,7 @@ export class Runtime implements Invoker {
     try {
       // Before any worker: Python and Node.js workers are given its port.
       runtime.ipc = await IpcServer.start({ host: '127.0.0.1', port: group.ipcPort, services: runtime.services, log: runtime.systemLog.component('ipc') });
-      // With the functions an earlier run created through the Lambda API.
+      // With the functions an earlier run created through the Lambda API (and without the packages none uses).
       await runtime.lambdaApi.sweep();
       if (runtime.lambdaApi.exists) await runtime.redeployApiFunctions();
       else {
@@ -408,7 +416,8 @@ export class Runtime implements Invoker {
     await Promise.all([
       this.httpServer?.close(),
       ...[...this.pools.values()].map((pool) => pool.stop(drainMs)),
-      ...this.retiring,
+      ...this.retiring.keys(),
+      this.lambdaApi.stopCollecting(),
     ]);
     await Promise.all([eventsSettled, sourcesClosed]);
     await this.ipc?.close();

@@ -126,7 +126,8 @@ describe.skipIf(unavailable !== undefined)('Architectures through the Lambda API
       expect(refused.code).toBe(254);
       expect(refused.stderr).toContain('(InvalidParameterValueException)');
       expect(refused.stderr).toMatch(/python3\.11 functions run on this machine's own python3 \(x86_64\), not under an emulator/);
-      expect(storedPackages()).toEqual(before);
+      // Nothing new is stored. (The arm64 echo's package may go meanwhile: its worker stopping lets the collector remove it.)
+      expect(storedPackages().filter((name) => !before.includes(name))).toEqual([]);
     });
   });
 });

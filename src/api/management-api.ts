@@ -7,12 +7,15 @@
 // A package is stored before the function store sees the request (it needs
 // the package's CodeSha256 and, to admit it, the unpacked files), so a
 // refused CreateFunction or UpdateFunctionCode removes the package it stored
-// again, unless some version uses it (withStoredCode).
+// again, unless some version uses it (withStoredCode). Packages no version
+// uses any more after a successful change are the runtime's to remove
+// (src/lambda/package-collector.ts), once no worker runs from them.
 import type { ApiError } from './api-error';
 import { apiError } from './api-error';
 import type { ManagementRoute } from './management-route';
 import { NanolambdaError } from '../errors';
 import { deletePackage, PackageError, storePackage } from '../lambda/package';
+import { exclusively } from '../lambda/package/package-store';
 import { LambdaApiError } from '../lambda/store/lambda-api-error';
 import type { CodeInfo, FunctionStore } from '../lambda/store/function-store';
 import { parseFunctionName } from '../lambda/store/function-name';
@@ -165,24 +168,20 @@ function eventSourceMapping(route: ManagementRoute, rawBody: Buffer, ctx: Manage
 }
 
 /**
- * Code-carrying requests, one at a time per package store: packages are
- * shared by content hash, so removing a refused one is safe only while no
- * other request is between storing the same zip and committing the function
- * that uses it. (The HTTP server lets two uploads in at a time anyway.)
- */
-const uploadQueues = new Map<string, Promise<unknown>>();
-
-/**
  * Store the request's base64 ZipFile by content hash and hand its
  * measurements to `write`. When `write` throws, the package goes again if
  * this request unpacked it and no version uses it: a refused upload leaves
- * nothing on disk.
+ * nothing on disk. Code-carrying requests run one at a time per package
+ * store, and so does the removal of unused packages (`exclusively`): packages
+ * are shared by content hash, so neither removal is safe while another
+ * request is between storing the same zip and committing the function that
+ * uses it. (The HTTP server lets two uploads in at a time anyway.)
  */
 async function withStoredCode<T>(ctx: ManagementContext, zipFile: unknown, write: (code: CodeInfo) => T): Promise<T> {
   if (typeof zipFile !== 'string' || zipFile.length === 0) {
     throw new LambdaApiError('InvalidParameterValueException', 'Code.ZipFile is required: nanolambda takes the deployment package inline (S3 and images are not served)');
   }
-  const upload = async (): Promise<T> => {
+  return exclusively(ctx.codeDir, async (): Promise<T> => {
     const stored = await storePackage(ctx.codeDir, Buffer.from(zipFile, 'base64'));
     const code = { sha256: stored.codeSha256, size: stored.codeSize };
     try {
@@ -196,18 +195,7 @@ async function withStoredCode<T>(ctx: ManagementContext, zipFile: unknown, write
       }
       throw error;
     }
-  };
-  const queued = (uploadQueues.get(ctx.codeDir) ?? Promise.resolve()).then(upload);
-  const settled = queued.then(
-    () => undefined,
-    () => undefined,
-  );
-  uploadQueues.set(ctx.codeDir, settled);
-  try {
-    return await queued;
-  } finally {
-    if (uploadQueues.get(ctx.codeDir) === settled) uploadQueues.delete(ctx.codeDir);
-  }
+  });
 }
 
 function jsonBody(raw: Buffer): Record<string, unknown> {

@@ -4,22 +4,44 @@
 // not pay), the package store (<StateDir>/code), and the group the runtime
 // runs: the group file's entries plus the stored functions'. The store asks
 // it before a function's code or architecture changes whether this machine
-// can run that (admit).
+// can run that (admit). It removes the packages no version uses any more
+// once no worker runs from them (PackageCollector): the runtime says which
+// code its workers use and when to look.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { GroupConfig } from '../config/types';
+import type { ComponentLog } from '../logs/system-log';
 import { architectureProblem } from '../isolation/function-architecture';
 import { apiGroup, unrunnableReason, type ApiIsolation } from './api-group';
 import { checkPackageArchitecture, packageDir, PackageError, sweepPackageStore } from './package';
 import { FunctionStore, type FunctionCandidate } from './store/function-store';
 import { invalidParameter } from './store/lambda-api-error';
+import { PackageCollector } from './package-collector';
+
+export interface PackageUse {
+  /** Code roots workers run from or may start from: deployed entries' and those of entries still draining. */
+  inUse(): Iterable<string>;
+  /** Where removals are logged (the system log). */
+  log: ComponentLog;
+}
 
 export class LambdaApiHost {
   readonly codeDir: string;
   private opened: FunctionStore | undefined;
+  private readonly collector: PackageCollector;
 
-  constructor(private readonly stateDir: string) {
+  constructor(
+    private readonly stateDir: string,
+    use: PackageUse,
+  ) {
     this.codeDir = path.join(stateDir, 'code');
+    this.collector = new PackageCollector({
+      codeDir: this.codeDir,
+      // Without a function store no version references anything (and none is opened just to say so).
+      references: () => (this.exists ? this.store().codeReferences() : []),
+      inUse: use.inUse,
+      log: use.log,
+    });
   }
 
   /** Whether an earlier run created functions through the API. */
@@ -35,9 +57,29 @@ export class LambdaApiHost {
     return this.opened;
   }
 
-  /** Remove what a crash left in the middle of storing a package: at start, before any upload can begin. */
+  /**
+   * At start, before any upload can begin and before any worker runs: remove
+   * what a crash left in the middle of storing a package, then every package
+   * no function version uses.
+   */
   async sweep(): Promise<void> {
-    if (fs.existsSync(this.codeDir)) await sweepPackageStore(this.codeDir);
+    if (!fs.existsSync(this.codeDir)) return;
+    await sweepPackageStore(this.codeDir);
+    await this.collector.collect('start');
+  }
+
+  /**
+   * Remove the packages no version uses and no worker runs from: after a
+   * change through the API, and whenever a replaced entry's workers are gone.
+   * Never rejects (a failure is logged).
+   */
+  collectPackages(): Promise<void> {
+    return this.collector.collect('change');
+  }
+
+  /** Start no more collections; resolves once a running one has finished (before the store and the log close). */
+  stopCollecting(): Promise<void> {
+    return this.collector.stop();
   }
 
   /** The group file's entries and aliases, with the stored functions' added. */

@@ -7,7 +7,8 @@
 // hash name is always complete; a crash leaves only `.tmp-…` litter, which
 // sweepPackageStore removes at startup. Storing the same zip again finds the
 // directory and unpacks nothing; two concurrent stores of one zip both unpack
-// and the second rename loses harmlessly.
+// and the second rename loses harmlessly. Packages nothing uses any more are
+// removed by src/lambda/package-collector.ts, inside `exclusively`.
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -122,7 +123,11 @@ export function packageZip(storeDir: string, sha: string): string | undefined {
   return fs.existsSync(zipPath) ? zipPath : undefined;
 }
 
-/** Hex digests of the unpacked packages in the store. */
+/**
+ * Hex digests of the packages in the store: each has its directory, its zip
+ * or (normally) both; a digest with only one of them is listed too, so that
+ * whoever removes unused packages sees every byte they hold.
+ */
 export async function listPackages(storeDir: string): Promise<string[]> {
   let names: fs.Dirent[];
   try {
@@ -131,7 +136,37 @@ export async function listPackages(storeDir: string): Promise<string[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw storageError(err, storeDir);
   }
-  return names.filter((d) => d.isDirectory() && HEX_SHA256.test(d.name)).map((d) => d.name).sort();
+  const digests = new Set<string>();
+  for (const entry of names) {
+    if (entry.isDirectory() && HEX_SHA256.test(entry.name)) digests.add(entry.name);
+    else if (entry.isFile() && entry.name.endsWith('.zip') && HEX_SHA256.test(entry.name.slice(0, -4))) digests.add(entry.name.slice(0, -4));
+  }
+  return [...digests].sort();
+}
+
+/**
+ * Tasks on one store, one at a time and in order. Packages are shared by
+ * content hash, so whoever stores a package and then commits the function
+ * that uses it, and whoever removes packages nothing uses, must not
+ * interleave: a removal between the store and the commit would take the
+ * package the new function is about to name.
+ */
+const storeQueues = new Map<string, Promise<unknown>>();
+
+/** Run `task` once every task queued before it on this store has settled; resolves or rejects as it does. */
+export async function exclusively<T>(storeDir: string, task: () => Promise<T>): Promise<T> {
+  const key = path.resolve(storeDir);
+  const queued = (storeQueues.get(key) ?? Promise.resolve()).then(task);
+  const settled = queued.then(
+    () => undefined,
+    () => undefined,
+  );
+  storeQueues.set(key, settled);
+  try {
+    return await queued;
+  } finally {
+    if (storeQueues.get(key) === settled) storeQueues.delete(key);
+  }
 }
 
 /**
