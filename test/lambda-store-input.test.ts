@@ -192,15 +192,15 @@ describe('CreateFunction input', () => {
     store.updateFunctionConfiguration('fn', { Environment: { Variables: { QEMU_LD_PREFIX: '/arm' } } }); // qemu's root: asked
     expectLambdaError(() => store.updateFunctionConfiguration('fn', { Architectures: ['arm64'] }), 'InvalidParameterValueException', 400);
     expect(store.getFunctionConfiguration('fn').Architectures).toEqual(['x86_64']);
-    const node = { runtime: 'nodejs20.x', environment: {} };
-    const python = { runtime: 'python3.11', environment: { AB: '1' } };
+    const node = { runtime: 'nodejs20.x', handler: 'index.handler', environment: {} };
+    const python = { runtime: 'python3.11', handler: 'index.handler', environment: { AB: '1' } };
     expect(asked).toEqual([
       { functionName: 'fn', architecture: 'arm64', codeSha256: ZIP.sha256, ...node },
       { functionName: 'fn', architecture: 'x86_64', codeSha256: ZIP.sha256, ...node },
       { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256, ...node },
       { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256, ...python },
-      { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256, runtime: 'python3.11', environment: { QEMU_LD_PREFIX: '/arm' } },
-      { functionName: 'fn', architecture: 'arm64', codeSha256: other.sha256, runtime: 'python3.11', environment: { QEMU_LD_PREFIX: '/arm' } },
+      { functionName: 'fn', architecture: 'x86_64', codeSha256: other.sha256, runtime: 'python3.11', handler: 'index.handler', environment: { QEMU_LD_PREFIX: '/arm' } },
+      { functionName: 'fn', architecture: 'arm64', codeSha256: other.sha256, runtime: 'python3.11', handler: 'index.handler', environment: { QEMU_LD_PREFIX: '/arm' } },
     ]);
   });
 
@@ -222,7 +222,7 @@ describe('CreateFunction input', () => {
     expect(store.updateFunctionCode('fn', ARM_ZIP, { architectures: ['arm64'] })).toMatchObject({ Architectures: ['arm64'], CodeSha256: ARM_ZIP.sha256 });
     // Without Architectures the code keeps the function's.
     expect(store.updateFunctionCode('fn', ARM_ZIP).Architectures).toEqual(['arm64']);
-    const node = { runtime: 'nodejs20.x', environment: {} };
+    const node = { runtime: 'nodejs20.x', handler: 'index.handler', environment: {} };
     expect(asked).toEqual([
       { functionName: 'fn', architecture: 'x86_64', codeSha256: ZIP.sha256, ...node },
       { functionName: 'fn', architecture: 'arm64', codeSha256: ZIP.sha256, ...node },

@@ -5,7 +5,9 @@
 // architecture (an x86_64 libaws-greengrass-core-sdk-c.so cannot be loaded
 // by an aarch64 executable), and an emulated dynamic executable needs its
 // architecture's ld.so and libc, which qemu finds under QEMU_LD_PREFIX
-// (Debian's libc6-<arch>-cross sysroot, or the function's own setting).
+// (Debian's libc6-<arch>-cross sysroot, or the function's own setting). A
+// static executable (no PT_INTERP program header) needs neither, so it runs
+// without the sysroot when the caller names the executable.
 //
 // Only C executables (the executable runtime) may be of another
 // architecture: Python and Node.js functions run on this machine's own
@@ -22,7 +24,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { runtimeKindOf } from '../config/function-runtime';
 import { findSdkDir, missingSdkReason } from '../native/sdk-location';
-import { hostArchitecture, machineForArch, nodeArchOf } from '../system/architecture';
+import { hasProgramInterpreter, hostArchitecture, machineForArch, nodeArchOf } from '../system/architecture';
 import { BINFMT_DIR, foreignArchHandler, unusableHandlers, type BinfmtHandler } from '../system/binfmt';
 
 const QEMU_PACKAGE = 'qemu-user-static';
@@ -35,6 +37,11 @@ export interface ArchitectureSubject {
   runtime?: string;
   /** Its environment variables: QEMU_LD_PREFIX there replaces the cross sysroot. */
   environment?: Readonly<Record<string, string>>;
+  /**
+   * The file the launcher execs (a C executable, a bootstrap), on this host;
+   * absent: not known, and then it is taken to be dynamic (needing the sysroot).
+   */
+  executable?: string;
 }
 
 export interface ArchitectureRun {
@@ -45,7 +52,10 @@ export interface ArchitectureRun {
   /** Set when the architecture is not the host's. */
   emulation?: {
     handler: BinfmtHandler;
-    /** QEMU_LD_PREFIX for the worker: the cross sysroot; undefined when the function's Environment sets its own. */
+    /**
+     * QEMU_LD_PREFIX for the worker: the cross sysroot; undefined when the
+     * function's Environment sets its own, or its static executable needs none and this machine has none.
+     */
     sysroot: string | undefined;
   };
 }
@@ -72,18 +82,21 @@ export function architectureRun(arch: string, hostSdkLibDir: string, subject: Ar
   if (sdkDir === undefined) return { problem: missingSdkReason(nodeArch) };
   const ownPrefix = subject.environment?.[QEMU_LD_PREFIX] !== undefined;
   const loader = path.join(sysroot.root, sysroot.loader);
-  if (!ownPrefix && !fs.existsSync(loader)) {
+  const haveSysroot = fs.existsSync(loader);
+  // Read only when it matters: the sysroot is missing and nothing replaces it.
+  if (!ownPrefix && !haveSysroot && (subject.executable === undefined || hasProgramInterpreter(subject.executable))) {
+    const which = subject.executable === undefined ? `a dynamic ${arch} executable` : `its executable ${subject.executable} is dynamic, and`;
     return {
       problem:
-        `this machine is ${host}: a dynamic ${arch} executable needs ${arch}'s ld.so and libc, which qemu-user looks up under ` +
+        `this machine is ${host}: ${which} needs ${arch}'s ld.so and libc, which qemu-user looks up under ` +
         `${QEMU_LD_PREFIX} (default ${sysroot.root}), and ${loader} is missing. Install them (\`apt-get install ${sysroot.debianPackage}\`), ` +
-        `or set ${QEMU_LD_PREFIX} in the function's Environment to a directory holding them (any directory for a static executable)`,
+        `set ${QEMU_LD_PREFIX} in the function's Environment to a directory holding them, or link the executable statically`,
     };
   }
   return {
     architecture: arch,
     sdkLibDir: path.join(sdkDir, 'lib'),
-    emulation: { handler, sysroot: ownPrefix ? undefined : sysroot.root },
+    emulation: { handler, sysroot: ownPrefix || !haveSysroot ? undefined : sysroot.root },
   };
 }
 

@@ -107,7 +107,9 @@ export function planIsolation(group: GroupConfig, dirs: PackageDirs, machine: Ma
 
 /** How `fn` runs on this machine's CPU, or NATIVE_UNAVAILABLE naming the function, its architecture and the fix. */
 function runArchitecture(fn: FunctionSpec, hostSdkLibDir: string, machine: MachineIsolation): ArchitectureRun {
-  const run = architectureRun(fn.architecture, hostSdkLibDir, { runtime: fn.runtimeId, environment: fn.environment });
+  // Python's and Node.js's fn.executable is their code directory: they run this machine's own programs.
+  const executable = fn.runtime === 'executable' || fn.runtime === 'provided' ? fn.executable : undefined;
+  const run = architectureRun(fn.architecture, hostSdkLibDir, { runtime: fn.runtimeId, environment: fn.environment, executable });
   if ('problem' in run) {
     throw new NanolambdaError('NATIVE_UNAVAILABLE', `function ${fn.name} (${fn.arn}) has Architectures ["${fn.architecture}"], and ${run.problem}`);
   }

@@ -59,26 +59,46 @@ export function apiGroup(store: FunctionStore, codeDir: string, isolation: ApiIs
   return { functions, aliases };
 }
 
-/** Why a stored function cannot be invoked here, or undefined when it can. */
+/**
+ * Why a stored function cannot be invoked here, or undefined when it can.
+ * With the package store's directory, its executable is read too (a static
+ * one runs emulated without the cross sysroot).
+ */
 export function unrunnableReason(
-  config: Pick<FunctionConfiguration, 'Runtime' | 'FunctionName' | 'Architectures' | 'Environment'>,
+  config: Pick<FunctionConfiguration, 'Runtime' | 'FunctionName' | 'Architectures' | 'Environment' | 'Handler' | 'CodeSha256'>,
+  codeDir?: string,
 ): string | undefined {
   const kind = runtimeKindOf(config.Runtime);
   if (typeof kind !== 'string') return `${config.FunctionName} has Runtime ${config.Runtime}: ${kind.unsupported}`;
   const architecture = config.Architectures[0]!;
-  const problem = architectureProblem(architecture, { runtime: config.Runtime, environment: config.Environment?.Variables });
+  const executable = codeDir === undefined ? undefined : apiExecutable(config.Runtime, config.Handler, codeDir, config.CodeSha256);
+  const problem = architectureProblem(architecture, { runtime: config.Runtime, environment: config.Environment?.Variables, executable });
   return problem === undefined ? undefined : `${config.FunctionName} has Architectures ["${architecture}"], and ${problem}`;
+}
+
+/**
+ * The file a stored C executable or custom runtime function execs: its
+ * Handler, or its bootstrap, in its package; undefined for Python and
+ * Node.js (they run this machine's programs), when the package is gone, or
+ * when the Handler names nothing inside it (../x).
+ */
+export function apiExecutable(runtime: string, handler: string, codeDir: string, codeSha256: string): string | undefined {
+  const kind = runtimeKindOf(runtime);
+  if (kind !== 'executable' && kind !== 'provided') return undefined;
+  const root = packageDir(codeDir, codeSha256);
+  if (root === undefined) return undefined;
+  const executable = path.join(root, kind === 'provided' ? 'bootstrap' : handler);
+  return executable.startsWith(`${root}${path.sep}`) ? executable : undefined;
 }
 
 function entryOf(config: FunctionConfiguration, codeDir: string, isolation: ApiIsolation): FunctionSpec | undefined {
   const kind = runtimeKindOf(config.Runtime);
-  if (typeof kind !== 'string' || unrunnableReason(config) !== undefined) return undefined;
+  if (typeof kind !== 'string' || unrunnableReason(config, codeDir) !== undefined) return undefined;
   const root = packageDir(codeDir, config.CodeSha256);
   if (root === undefined) return undefined; // its package is gone: invoking says "not found"
   // Python and Node.js load their handler from the code; a custom runtime runs its bootstrap; an executable is its Handler.
-  const program = kind === 'python' || kind === 'nodejs' ? '' : kind === 'provided' ? 'bootstrap' : config.Handler;
-  const executable = program === '' ? root : path.join(root, program);
-  if (program !== '' && !executable.startsWith(`${root}${path.sep}`)) return undefined; // a Handler like ../x names nothing in the package
+  const executable = kind === 'python' || kind === 'nodejs' ? root : apiExecutable(config.Runtime, config.Handler, codeDir, config.CodeSha256);
+  if (executable === undefined) return undefined; // a Handler like ../x names nothing in the package
   const arn = parseFunctionArn(config.FunctionArn);
   const unqualifiedArn = `arn:aws:lambda:${arn.region}:${arn.accountId}:function:${config.FunctionName}`;
   const version = config.Version;

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { GroupConfig } from '../config/types';
 import type { ComponentLog } from '../logs/system-log';
 import { architectureProblem } from '../isolation/function-architecture';
-import { apiGroup, unrunnableReason, type ApiIsolation } from './api-group';
+import { apiExecutable, apiGroup, unrunnableReason, type ApiIsolation } from './api-group';
 import { checkPackageArchitecture, packageDir, PackageError, sweepPackageStore } from './package';
 import { FunctionStore, type FunctionCandidate } from './store/function-store';
 import { invalidParameter } from './store/lambda-api-error';
@@ -104,7 +104,7 @@ export class LambdaApiHost {
   whyNotRunnable(nameOrArn: string, qualifier?: string): string | undefined {
     if (!this.exists) return undefined;
     try {
-      return unrunnableReason(this.store().resolve(nameOrArn, qualifier).config);
+      return unrunnableReason(this.store().resolve(nameOrArn, qualifier).config, this.codeDir);
     } catch {
       return undefined;
     }
@@ -115,8 +115,9 @@ export class LambdaApiHost {
    * a qemu-user handler or its SDK) or whose package holds executables for
    * another architecture than its own.
    */
-  private admit({ functionName, architecture, codeSha256, runtime, environment }: FunctionCandidate): void {
-    const problem = architectureProblem(architecture, { runtime, environment });
+  private admit({ functionName, architecture, codeSha256, runtime, handler, environment }: FunctionCandidate): void {
+    const executable = apiExecutable(runtime, handler, this.codeDir, codeSha256);
+    const problem = architectureProblem(architecture, { runtime, environment, executable });
     if (problem !== undefined) {
       throw invalidParameter(`Function ${functionName} has Architectures ["${architecture}"], and ${problem}`);
     }

@@ -17,6 +17,9 @@
 // Libraries are skipped because packages routinely ship several architectures
 // of one and load the right one at run time (Node prebuilds/linux-x64 beside
 // prebuilds/linux-arm64). Object files and core dumps are not run, so not checked.
+//
+// hasProgramInterpreter reads an executable's program headers: an emulated
+// static executable needs no cross ld.so and libc (function-architecture.ts).
 import fs from 'node:fs';
 import { endianness } from 'node:os';
 
@@ -162,6 +165,55 @@ export function readElfHead(file: string, noFollow = false): Buffer {
   try {
     const head = Buffer.alloc(HEAD_BYTES);
     return head.subarray(0, fs.readSync(fd, head, 0, HEAD_BYTES, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const PT_INTERP = 3;
+/** Elf64_Phdr's size: a smaller e_phentsize is a malformed file. */
+const ELF64_PHDR_BYTES = 56;
+/** Program header tables larger than this are not read (real ones are a few hundred bytes). */
+const MAX_PHDR_TABLE_BYTES = 64 * 1024;
+
+/**
+ * Whether the ELF executable `file` names a program interpreter (a
+ * PT_INTERP program header: the ld.so a dynamic executable is loaded by),
+ * and so needs its architecture's ld.so and libc; false for a static
+ * executable, which needs neither. Only 64-bit little-endian ELF (x86_64,
+ * aarch64: the architectures emulated here) is read; for anything else, and
+ * for a file that cannot be read or is malformed, the answer is true:
+ * "assume dynamic" only ever asks for a sysroot that was not needed, while
+ * a wrong "static" would let the function fail at its first invoke.
+ * Never blocks on a FIFO (O_NONBLOCK) and reads nothing but a regular file.
+ */
+export function hasProgramInterpreter(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch {
+    return true;
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return true;
+    const head = Buffer.alloc(HEAD_BYTES);
+    if (fs.readSync(fd, head, 0, HEAD_BYTES, 0) < HEAD_BYTES) return true;
+    const elf = readElfHeader(head);
+    if (elf === undefined || elf.elfClass !== 2 || !elf.littleEndian || (elf.type !== ET_EXEC && elf.type !== ET_DYN)) return true;
+    const offset = head.readBigUInt64LE(32); // e_phoff
+    const entrySize = head.readUInt16LE(54); // e_phentsize
+    // e_phnum; 0xffff (PN_XNUM) puts the real count elsewhere, and is refused below as too large: "dynamic".
+    const count = head.readUInt16LE(56);
+    const tableBytes = entrySize * count;
+    if (count === 0 || entrySize < ELF64_PHDR_BYTES || tableBytes > MAX_PHDR_TABLE_BYTES || offset > BigInt(Number.MAX_SAFE_INTEGER)) return true;
+    const table = Buffer.alloc(tableBytes);
+    if (fs.readSync(fd, table, 0, tableBytes, Number(offset)) < tableBytes) return true;
+    for (let i = 0; i < count; i++) {
+      if (table.readUInt32LE(i * entrySize) === PT_INTERP) return true; // p_type
+    }
+    return false;
+  } catch {
+    return true;
   } finally {
     fs.closeSync(fd);
   }

@@ -96,8 +96,9 @@ export function updateFunctionConfiguration(core: StoreCore, rules: FunctionWrit
     if (revisionId !== undefined && revisionId !== current.revision_id) throw revisionMismatch();
     const sameCode = { sha256: current.code_sha256, size: current.code_size };
     const fields = { ...fieldsOf(current), ...changes };
-    // What admit judges: the architecture, the runtime, and the one variable that changes how an emulated function runs.
-    const judged = (f: FunctionFields): string => JSON.stringify([f.architecture, f.runtime, f.environment.QEMU_LD_PREFIX ?? null]);
+    // What admit judges: the architecture, the runtime and handler (what runs), and the one variable that changes how an emulated function runs.
+    const judged = (f: FunctionFields): string =>
+      JSON.stringify([f.architecture, f.runtime, f.handler, f.environment.QEMU_LD_PREFIX ?? null]);
     if (judged(fields) !== judged(fieldsOf(current))) rules.admit(candidate(name, fields, sameCode.sha256));
     const updated = latestRow(name, fields, sameCode);
     core.sql.updateLatest.run(updated);
@@ -134,6 +135,6 @@ export function deleteFunction(core: StoreCore, nameOrArn: string, qualifier?: s
 }
 
 function candidate(functionName: string, fields: FunctionFields, codeSha256: string): FunctionCandidate {
-  const { architecture, runtime, environment } = fields;
-  return { functionName, architecture, codeSha256, runtime, environment };
+  const { architecture, runtime, handler, environment } = fields;
+  return { functionName, architecture, codeSha256, runtime, handler, environment };
 }

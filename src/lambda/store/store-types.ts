@@ -40,6 +40,8 @@ export interface FunctionCandidate {
   codeSha256: string;
   /** Its Lambda Runtime: only C executables may be of another architecture than this machine's. */
   runtime: string;
+  /** Its Handler: for a C executable, the file in the package that runs (static ones need no sysroot). */
+  handler: string;
   /** Environment.Variables: a QEMU_LD_PREFIX there replaces the cross sysroot. */
   environment: Record<string, string>;
 }
