@@ -12,7 +12,7 @@ import { findSdkDir, missingSdkReason, SDK_LIBRARY } from '../native/sdk-locatio
 import { hostArchitecture, LAMBDA_ARCHITECTURES, machineForArch } from '../system/architecture';
 import { BINFMT_DIR, binfmtMounted, foreignArchHandler, unusableHandlers } from '../system/binfmt';
 import { check, type CheckResult } from './check';
-import { readText } from './read-file';
+import { readText } from '../system/read-text';
 
 const FILESYSTEMS = '/proc/filesystems';
 

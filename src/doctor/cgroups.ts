@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { GroupConfig } from '../config/types';
 import { parseMountinfo, type Controller } from '../isolation/cgroup-hierarchy';
 import { check, neededOr, type CheckResult } from './check';
-import { readText } from './read-file';
+import { readText } from '../system/read-text';
 
 const MOUNTINFO = '/proc/self/mountinfo';
 const CONTROLLERS: readonly Controller[] = ['memory', 'pids', 'cpu', 'devices'];

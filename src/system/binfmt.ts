@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { machineForArch, type Machine } from './architecture';
+import { readText } from './read-text';
 
 export const BINFMT_DIR = '/proc/sys/fs/binfmt_misc';
 
@@ -135,10 +136,3 @@ function matches(entry: BinfmtEntry, head: Buffer): boolean {
   return magic.every((byte, i) => i < head.length && ((head[i]! ^ byte) & (entry.mask?.[i] ?? 0xff)) === 0);
 }
 
-function readText(file: string): string | undefined {
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
